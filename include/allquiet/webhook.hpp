@@ -1,0 +1,10 @@
+// The whole allquiet-webhook SDK.
+#pragma once
+
+#include <allquiet/webhook/enums.hpp>
+#include <allquiet/webhook/error.hpp>
+#include <allquiet/webhook/incident.hpp>
+#include <allquiet/webhook/patch.hpp>
+#include <allquiet/webhook/request_template.hpp>
+#include <allquiet/webhook/timestamp.hpp>
+#include <allquiet/webhook/url.hpp>

@@ -1,0 +1,429 @@
+// Reading and writing the SDK's types as JSON from one description per type.
+//
+// Each struct describes its members once, in `json_fields<T>`: the wire name, the C++ member,
+// and whether it is required. Reading and writing both walk that description, so the two
+// can never disagree. A type with an `unknown_members` object keeps members it does not
+// know (tolerant formats such as the incident); any other type rejects them (closed formats
+// such as the patch).
+#pragma once
+
+#include <allquiet/webhook/enums.hpp>
+#include <allquiet/webhook/error.hpp>
+#include <allquiet/webhook/timestamp.hpp>
+
+#include <boost/json/stream_parser.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <array>
+#include <concepts>
+#include <type_traits>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace allquiet::webhook {
+
+/// How deep JSON the SDK reads may nest (objects and arrays); deeper input is `error::too_deep`.
+inline constexpr std::size_t max_json_depth = 64;
+
+namespace detail {
+
+namespace json = boost::json;
+
+/// Thrown inside the reader only; the public entry points turn it into an `input_error`.
+struct read_failure {
+    input_error error;
+};
+
+/// Where the reader is in the document, kept as a stack so the pointer is built only on error.
+class json_reader {
+  public:
+    void enter(std::string_view key) { path_.push_back({key, 0}); }
+    void enter(std::size_t index) { path_.push_back({{}, index + 1}); }
+    void leave() { path_.pop_back(); }
+
+    /// The RFC 6901 pointer of the current position.
+    std::string pointer() const {
+        std::string out;
+        for (const auto& s : path_) {
+            out += '/';
+            if (s.index_plus_one != 0) {
+                out += std::to_string(s.index_plus_one - 1);
+                continue;
+            }
+            for (char c : s.key) {
+                if (c == '~')
+                    out += "~0";
+                else if (c == '/')
+                    out += "~1";
+                else
+                    out += c;
+            }
+        }
+        return out;
+    }
+
+    [[noreturn]] void fail(error code, std::string detail) const {
+        throw read_failure{{code, pointer(), std::move(detail)}};
+    }
+
+    /// Fails at the member `key` of the current object.
+    [[noreturn]] void fail_at(std::string_view key, error code, std::string detail) {
+        enter(key);
+        fail(code, std::move(detail));
+    }
+
+  private:
+    struct segment {
+        std::string_view key;
+        std::size_t index_plus_one; // 0 for an object key
+    };
+    std::vector<segment> path_;
+};
+
+/// RAII step into a member or element.
+class json_scope {
+  public:
+    template <class Step>
+    json_scope(json_reader& reader, Step step) : reader_(reader) {
+        reader_.enter(step);
+    }
+    ~json_scope() { reader_.leave(); }
+    json_scope(const json_scope&) = delete;
+    json_scope& operator=(const json_scope&) = delete;
+
+  private:
+    json_reader& reader_;
+};
+
+inline std::string_view kind_name(const json::value& v) {
+    switch (v.kind()) {
+    case json::kind::null:
+        return "null";
+    case json::kind::bool_:
+        return "boolean";
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_:
+        return "number";
+    case json::kind::string:
+        return "string";
+    case json::kind::array:
+        return "array";
+    case json::kind::object:
+        return "object";
+    }
+    return "value";
+}
+
+[[noreturn]] inline void fail_type(json_reader& r, const json::value& v, std::string_view expected) {
+    r.fail(error::wrong_type, "expected " + std::string(expected) + ", got " + std::string(kind_name(v)));
+}
+
+/// One described member: its wire name, the C++ member, and whether it must be present.
+template <class Owner, class Member>
+struct field {
+    std::string_view name;
+    Member Owner::*member;
+    bool required = false;
+};
+
+template <class Owner, class Member>
+constexpr field<Owner, Member> optional_field(std::string_view name, Member Owner::*member) {
+    return {name, member, false};
+}
+
+template <class Owner, class Member>
+constexpr field<Owner, Member> required_field(std::string_view name, Member Owner::*member) {
+    return {name, member, true};
+}
+
+/// Specialised next to each type: `static constexpr auto fields = std::tuple{...};`, optionally
+/// `static constexpr bool omit_unset = true;` (unset optionals are left out rather than written
+/// as null) and `static void validate(json_reader&, const T&);` (checks across members).
+template <class T>
+struct json_fields;
+
+template <class T>
+concept described = requires {
+    json_fields<T>::fields;
+};
+
+template <class T>
+concept keeps_unknown_members = requires(T t) {
+    { t.unknown_members } -> std::same_as<json::object&>;
+};
+
+template <class T>
+constexpr bool omits_unset() {
+    if constexpr (requires { json_fields<T>::omit_unset; })
+        return json_fields<T>::omit_unset;
+    else
+        return false;
+}
+
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
+
+// ---- reading ----------------------------------------------------------------------------
+
+template <class T>
+requires described<T>
+void read_json(json_reader& r, const json::value& v, T& out);
+
+inline void read_json(json_reader& r, const json::value& v, std::string& out) {
+    const auto* s = v.if_string();
+    if (!s) fail_type(r, v, "a string");
+    out.assign(s->data(), s->size());
+}
+
+inline void read_json(json_reader& r, const json::value& v, bool& out) {
+    const auto* b = v.if_bool();
+    if (!b) fail_type(r, v, "a boolean");
+    out = *b;
+}
+
+inline void read_json(json_reader& r, const json::value& v, std::int64_t& out) {
+    if (const auto* i = v.if_int64()) {
+        out = *i;
+    } else if (const auto* u = v.if_uint64()) {
+        if (*u > static_cast<std::uint64_t>(INT64_MAX)) r.fail(error::out_of_range, "too large");
+        out = static_cast<std::int64_t>(*u);
+    } else {
+        fail_type(r, v, "an integer");
+    }
+}
+
+// Types without a default constructor are read as values.
+inline timestamp read_value(json_reader& r, const json::value& v, std::type_identity<timestamp>) {
+    const auto* s = v.if_string();
+    if (!s) fail_type(r, v, "a date-time string");
+    auto parsed = timestamp::parse(*s);
+    if (!parsed) r.fail(error::malformed_timestamp, "'" + std::string(*s) + "' is not RFC 3339");
+    return std::move(*parsed);
+}
+
+template <class E>
+open_enum<E> read_value(json_reader& r, const json::value& v, std::type_identity<open_enum<E>>) {
+    const auto* s = v.if_string();
+    if (!s) fail_type(r, v, "a string");
+    return open_enum<E>(std::string(*s));
+}
+
+inline void read_json(json_reader& r, const json::value& v, timestamp& out) {
+    out = read_value(r, v, std::type_identity<timestamp>{});
+}
+
+template <class E>
+void read_json(json_reader& r, const json::value& v, open_enum<E>& out) {
+    out = read_value(r, v, std::type_identity<open_enum<E>>{});
+}
+
+inline void read_json(json_reader&, const json::value& v, json::value& out) { out = v; }
+
+template <class E>
+requires requires { enum_names<E>::names; }
+void read_json(json_reader& r, const json::value& v, E& out) {
+    const auto* s = v.if_string();
+    if (!s) fail_type(r, v, "a string");
+    auto known = enum_from_string<E>(*s);
+    if (!known) {
+        std::string allowed;
+        for (auto name : enum_names<E>::names) {
+            if (!allowed.empty()) allowed += ", ";
+            allowed += name;
+        }
+        r.fail(error::unknown_value, "'" + std::string(*s) + "' is not one of " + allowed);
+    }
+    out = *known;
+}
+
+/// Null reads as "not set".
+template <class T>
+void read_json(json_reader& r, const json::value& v, std::optional<T>& out) {
+    if (v.is_null()) {
+        out.reset();
+    } else if constexpr (std::is_default_constructible_v<T>) {
+        out.emplace();
+        read_json(r, v, *out);
+    } else {
+        out.emplace(read_value(r, v, std::type_identity<T>{}));
+    }
+}
+
+/// A null array reads as empty: the service sends null for "none".
+template <class T>
+void read_json(json_reader& r, const json::value& v, std::vector<T>& out) {
+    out.clear();
+    if (v.is_null()) return;
+    const auto* a = v.if_array();
+    if (!a) fail_type(r, v, "an array");
+    out.reserve(a->size());
+    for (std::size_t i = 0; i < a->size(); ++i) {
+        json_scope step(r, i);
+        if constexpr (std::is_default_constructible_v<T>) {
+            out.emplace_back();
+            read_json(r, (*a)[i], out.back());
+        } else {
+            out.push_back(read_value(r, (*a)[i], std::type_identity<T>{}));
+        }
+    }
+}
+
+template <class Fields, class F, std::size_t... I>
+void for_each_field_impl(const Fields& fields, F&& f, std::index_sequence<I...>) {
+    (f(std::get<I>(fields), I), ...);
+}
+
+template <class T, class F>
+void for_each_field(F&& f) {
+    constexpr auto& fields = json_fields<T>::fields;
+    for_each_field_impl(fields, std::forward<F>(f),
+                        std::make_index_sequence<std::tuple_size_v<std::decay_t<decltype(fields)>>>{});
+}
+
+template <class T>
+void read_described(json_reader& r, const json::value& v, T& out) {
+    constexpr auto& fields = json_fields<T>::fields;
+    constexpr std::size_t count = std::tuple_size_v<std::decay_t<decltype(fields)>>;
+    if (v.is_null() && keeps_unknown_members<T>) return; // tolerant formats: null object = empty
+    const auto* object = v.if_object();
+    if (!object) fail_type(r, v, "an object");
+
+    std::array<bool, count> seen{};
+    for (const auto& member : *object) {
+        json_scope step(r, member.key());
+        bool known = false;
+        for_each_field<T>([&](const auto& f, std::size_t index) {
+            if (known || f.name != member.key()) return;
+            known = true;
+            seen[index] = true;
+            read_json(r, member.value(), out.*(f.member));
+        });
+        if (known) continue;
+        if constexpr (keeps_unknown_members<T>)
+            out.unknown_members.insert_or_assign(member.key(), member.value());
+        else
+            r.fail(error::unknown_member, "not a member of this object");
+    }
+    for_each_field<T>([&](const auto& f, std::size_t index) {
+        if (f.required && !seen[index]) r.fail_at(f.name, error::missing_member, {});
+    });
+    if constexpr (requires { json_fields<T>::validate(r, out); }) json_fields<T>::validate(r, out);
+}
+
+template <class T>
+requires described<T>
+void read_json(json_reader& r, const json::value& v, T& out) { read_described(r, v, out); }
+
+/// Parses text with the SDK's depth limit. Syntax errors report line and column.
+inline result<json::value> parse_json_text(std::string_view text) {
+    json::parse_options options;
+    options.max_depth = max_json_depth;
+    json::stream_parser parser(json::storage_ptr(), options);
+    boost::system::error_code ec;
+    const std::size_t consumed = parser.write_some(text.data(), text.size(), ec);
+    if (!ec && consumed < text.size()) ec = json::error::extra_data;
+    if (!ec) parser.finish(ec);
+    if (ec) {
+        std::size_t line = 1, column = 1;
+        for (std::size_t i = 0; i < consumed && i < text.size(); ++i) {
+            if (text[i] == '\n') {
+                ++line;
+                column = 1;
+            } else {
+                ++column;
+            }
+        }
+        const bool deep = ec == json::error::too_deep;
+        return input_error{deep ? make_error_code(error::too_deep) : make_error_code(error::syntax),
+                           {},
+                           "line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +
+                               ec.message()};
+    }
+    return parser.release();
+}
+
+/// Reads a whole document of type T, turning reader failures into an `input_error`.
+template <class T>
+result<T> read_document(const json::value& v) {
+    T out{};
+    json_reader reader;
+    try {
+        read_json(reader, v, out);
+    } catch (read_failure& failure) {
+        return std::move(failure.error);
+    }
+    return out;
+}
+
+template <class T>
+result<T> read_document_text(std::string_view text) {
+    auto value = parse_json_text(text);
+    if (!value) return value.error();
+    return read_document<T>(*value);
+}
+
+// ---- writing ----------------------------------------------------------------------------
+
+// Declared first: the containers' overloads call each other, and ADL does not look in detail.
+template <class T>
+requires described<T> json::value write_json(const T& in);
+template <class T>
+json::value write_json(const std::optional<T>& o);
+template <class T>
+json::value write_json(const std::vector<T>& items);
+
+inline json::value write_json(const std::string& s) { return json::string(s); }
+inline json::value write_json(bool b) { return b; }
+inline json::value write_json(std::int64_t i) { return i; }
+inline json::value write_json(const timestamp& t) { return json::string(t.text()); }
+inline json::value write_json(const json::value& v) { return v; }
+
+template <class E>
+json::value write_json(const open_enum<E>& e) {
+    return json::string(e.text());
+}
+
+template <class E>
+requires requires { enum_names<E>::names; }
+json::value write_json(E e) { return json::string(to_string(e)); }
+
+template <class T>
+json::value write_json(const std::optional<T>& o) {
+    return o ? write_json(*o) : json::value(nullptr);
+}
+
+template <class T>
+json::value write_json(const std::vector<T>& items) {
+    json::array out;
+    out.reserve(items.size());
+    for (const auto& item : items)
+        out.push_back(write_json(item));
+    return out;
+}
+
+template <class T>
+requires described<T> json::value write_json(const T& in) {
+    json::object out;
+    for_each_field<T>([&](const auto& f, std::size_t) {
+        const auto& member = in.*(f.member);
+        if constexpr (is_optional<std::decay_t<decltype(member)>>::value)
+            if (omits_unset<T>() && !member) return;
+        out.emplace(f.name, write_json(member));
+    });
+    if constexpr (keeps_unknown_members<T>)
+        for (const auto& extra : in.unknown_members)
+            out.emplace(extra.key(), extra.value());
+    return out;
+}
+
+} // namespace detail
+} // namespace allquiet::webhook

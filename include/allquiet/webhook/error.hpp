@@ -1,0 +1,174 @@
+// Error codes of the SDK and the error type that untrusted input produces.
+#pragma once
+
+#include <boost/assert/source_location.hpp>
+#include <boost/system/error_category.hpp>
+#include <boost/system/error_code.hpp>
+#include <boost/system/result.hpp>
+#include <boost/system/system_error.hpp>
+#include <boost/throw_exception.hpp>
+
+#include <ostream>
+#include <string>
+#include <utility>
+#include <type_traits>
+
+namespace allquiet::webhook {
+
+/// Everything that can be wrong with input the SDK reads.
+enum class error {
+    /// The text is not JSON.
+    syntax = 1,
+    /// JSON nests deeper than the parser allows.
+    too_deep,
+    /// A member has the wrong JSON type (a number where a string belongs, ...).
+    wrong_type,
+    /// A required member is absent.
+    missing_member,
+    /// A member the format does not define (where the format is closed).
+    unknown_member,
+    /// A string that must be one of a fixed set of values is not.
+    unknown_value,
+    /// A string or number breaks a length or range limit.
+    out_of_range,
+    /// A date-time is not RFC 3339 / ISO 8601 with a time zone.
+    malformed_timestamp,
+    /// A string that must be a UUID is not.
+    malformed_uuid,
+    /// An HTTP method is not a token, or not a method the SDK knows.
+    invalid_method,
+    /// A URL is not an absolute http or https URL.
+    invalid_url,
+    /// A header name is not an HTTP token.
+    invalid_header_name,
+    /// A header value holds CR, LF, NUL or another control character.
+    invalid_header_value,
+    /// A header the sender computes itself (Content-Length, Transfer-Encoding).
+    reserved_header,
+    /// A patch with no operation in it.
+    empty_patch,
+    /// Intent options that belong to another intent (snoozing options on `Resolved`, ...).
+    intent_option_mismatch,
+    /// The incident's `allowedIntents` does not list the intent a patch appends.
+    intent_not_allowed,
+};
+
+namespace detail {
+
+class error_category_impl final : public boost::system::error_category {
+  public:
+    constexpr error_category_impl() noexcept : boost::system::error_category(0x61517765'62686f6bULL) {}
+
+    const char* name() const noexcept override { return "allquiet.webhook"; }
+
+    std::string message(int code) const override { return message(code, nullptr, 0); }
+
+    const char* message(int code, char*, std::size_t) const noexcept override {
+        switch (static_cast<error>(code)) {
+        case error::syntax:
+            return "not valid JSON";
+        case error::too_deep:
+            return "JSON nested too deeply";
+        case error::wrong_type:
+            return "wrong JSON type";
+        case error::missing_member:
+            return "required member missing";
+        case error::unknown_member:
+            return "unknown member";
+        case error::unknown_value:
+            return "unknown value";
+        case error::out_of_range:
+            return "value out of range";
+        case error::malformed_timestamp:
+            return "malformed date-time";
+        case error::malformed_uuid:
+            return "malformed UUID";
+        case error::invalid_method:
+            return "invalid HTTP method";
+        case error::invalid_url:
+            return "invalid URL";
+        case error::invalid_header_name:
+            return "invalid header name";
+        case error::invalid_header_value:
+            return "invalid header value";
+        case error::reserved_header:
+            return "header is computed by the sender";
+        case error::empty_patch:
+            return "patch has no operation";
+        case error::intent_option_mismatch:
+            return "intent options do not match the intent";
+        case error::intent_not_allowed:
+            return "intent not in the incident's allowedIntents";
+        }
+        return "unknown allquiet.webhook error";
+    }
+};
+
+inline constexpr error_category_impl error_category_instance{};
+
+} // namespace detail
+
+/// The category of every `error` code.
+inline const boost::system::error_category& webhook_category() noexcept {
+    return detail::error_category_instance;
+}
+
+/// Makes `error` usable wherever an `error_code` is expected.
+inline boost::system::error_code make_error_code(error e) noexcept {
+    return {static_cast<int>(e), webhook_category()};
+}
+
+/// Writes the code's message.
+inline std::ostream& operator<<(std::ostream& out, error e) { return out << make_error_code(e).message(); }
+
+/// What went wrong with a piece of input, and where.
+struct input_error {
+    /// What: one of `error`, or another category's code (Boost.JSON's, ...).
+    boost::system::error_code code;
+    /// Where: a JSON pointer to the offending member ("" for the whole document), or, for
+    /// text that is not JSON, empty with the position in `detail`.
+    std::string pointer;
+    /// A short explanation for people; never holds secrets.
+    std::string detail;
+
+    /// One line: `pointer: what (detail)`.
+    std::string message() const {
+        std::string out = pointer.empty() ? std::string() : pointer + ": ";
+        out += code.message();
+        if (!detail.empty()) out += " (" + detail + ")";
+        return out;
+    }
+
+    friend bool operator==(const input_error&, const input_error&) = default;
+};
+
+/// The exception `.value()` throws for a failed `result`: a `system_error` whose `what()` is
+/// `input_error::message()`.
+class input_exception : public boost::system::system_error {
+  public:
+    explicit input_exception(input_error e)
+        : boost::system::system_error(e.code), error_(std::move(e)), what_(error_.message()) {}
+
+    const char* what() const noexcept override { return what_.c_str(); }
+
+    /// The error with its pointer and detail.
+    const input_error& error() const noexcept { return error_; }
+
+  private:
+    input_error error_;
+    std::string what_;
+};
+
+BOOST_NORETURN inline void throw_exception_from_error(const input_error& e,
+                                                      const boost::source_location& loc) {
+    boost::throw_with_location(input_exception(e), loc);
+}
+
+/// The result of reading untrusted input.
+template <class T>
+using result = boost::system::result<T, input_error>;
+
+} // namespace allquiet::webhook
+
+template <>
+struct boost::system::is_error_code_enum<allquiet::webhook::error> : std::true_type {};
