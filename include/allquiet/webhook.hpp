@@ -6,5 +6,6 @@
 #include <allquiet/webhook/incident.hpp>
 #include <allquiet/webhook/patch.hpp>
 #include <allquiet/webhook/request_template.hpp>
+#include <allquiet/webhook/signature.hpp>
 #include <allquiet/webhook/timestamp.hpp>
 #include <allquiet/webhook/url.hpp>

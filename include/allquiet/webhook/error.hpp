@@ -51,6 +51,27 @@ enum class error {
     intent_option_mismatch,
     /// The incident's `allowedIntents` does not list the intent a patch appends.
     intent_not_allowed,
+
+    // Signatures.
+
+    /// A signed request without its signature header (the timestamp header is there).
+    missing_signature,
+    /// A signed request without its timestamp header.
+    missing_timestamp,
+    /// The timestamp is older than the verifier's tolerance allows.
+    timestamp_too_old,
+    /// The timestamp is further in the future than the verifier's tolerance allows.
+    timestamp_in_future,
+    /// The signature is not 44 characters of standard, padded base64 for 32 bytes.
+    malformed_signature,
+    /// The signature does not match the body and timestamp under any configured secret.
+    signature_mismatch,
+    /// The verifier has no secret to check with.
+    no_secret,
+    /// The request is signed with a method the verifier does not accept.
+    method_not_accepted,
+    /// The request carries no signature headers at all.
+    unsigned_request,
 };
 
 namespace detail {
@@ -65,40 +86,32 @@ class error_category_impl final : public boost::system::error_category {
 
     const char* message(int code, char*, std::size_t) const noexcept override {
         switch (static_cast<error>(code)) {
-        case error::syntax:
-            return "not valid JSON";
-        case error::too_deep:
-            return "JSON nested too deeply";
-        case error::wrong_type:
-            return "wrong JSON type";
-        case error::missing_member:
-            return "required member missing";
-        case error::unknown_member:
-            return "unknown member";
-        case error::unknown_value:
-            return "unknown value";
-        case error::out_of_range:
-            return "value out of range";
-        case error::malformed_timestamp:
-            return "malformed date-time";
-        case error::malformed_uuid:
-            return "malformed UUID";
-        case error::invalid_method:
-            return "invalid HTTP method";
-        case error::invalid_url:
-            return "invalid URL";
-        case error::invalid_header_name:
-            return "invalid header name";
-        case error::invalid_header_value:
-            return "invalid header value";
-        case error::reserved_header:
-            return "header is computed by the sender";
-        case error::empty_patch:
-            return "patch has no operation";
-        case error::intent_option_mismatch:
-            return "intent options do not match the intent";
-        case error::intent_not_allowed:
-            return "intent not in the incident's allowedIntents";
+        case error::syntax: return "not valid JSON";
+        case error::too_deep: return "JSON nested too deeply";
+        case error::wrong_type: return "wrong JSON type";
+        case error::missing_member: return "required member missing";
+        case error::unknown_member: return "unknown member";
+        case error::unknown_value: return "unknown value";
+        case error::out_of_range: return "value out of range";
+        case error::malformed_timestamp: return "malformed date-time";
+        case error::malformed_uuid: return "malformed UUID";
+        case error::invalid_method: return "invalid HTTP method";
+        case error::invalid_url: return "invalid URL";
+        case error::invalid_header_name: return "invalid header name";
+        case error::invalid_header_value: return "invalid header value";
+        case error::reserved_header: return "header is computed by the sender";
+        case error::empty_patch: return "patch has no operation";
+        case error::intent_option_mismatch: return "intent options do not match the intent";
+        case error::intent_not_allowed: return "intent not in the incident's allowedIntents";
+        case error::missing_signature: return "signature header missing";
+        case error::missing_timestamp: return "timestamp header missing";
+        case error::timestamp_too_old: return "timestamp too old";
+        case error::timestamp_in_future: return "timestamp in the future";
+        case error::malformed_signature: return "malformed signature";
+        case error::signature_mismatch: return "signature mismatch";
+        case error::no_secret: return "no signing secret configured";
+        case error::method_not_accepted: return "signing method not accepted";
+        case error::unsigned_request: return "request is not signed";
         }
         return "unknown allquiet.webhook error";
     }

@@ -495,21 +495,11 @@ inline user known_user(const incident& target, const std::string& id) {
 inline void apply_intent_effects(const append_intent_operation& op, incident& target, event& added) {
     const intent_options options = op.intent_options.value_or(intent_options{});
     switch (op.intent) {
-    case intent::resolved:
-        added.status = open_enum<status>(status::resolved);
-        break;
-    case intent::unresolved:
-        added.status = open_enum<status>(status::open);
-        break;
-    case intent::archived:
-        target.is_archived = true;
-        break;
-    case intent::unarchived:
-        target.is_archived = false;
-        break;
-    case intent::unsnoozed:
-        target.snoozed.snoozed_until.reset();
-        break;
+    case intent::resolved: added.status = open_enum<status>(status::resolved); break;
+    case intent::unresolved: added.status = open_enum<status>(status::open); break;
+    case intent::archived: target.is_archived = true; break;
+    case intent::unarchived: target.is_archived = false; break;
+    case intent::unsnoozed: target.snoozed.snoozed_until.reset(); break;
     case intent::snoozed:
         target.snoozed.snoozed_until = options.snoozing ? options.snoozing->snoozed_until : std::nullopt;
         break;
@@ -541,8 +531,7 @@ inline void apply_intent_effects(const append_intent_operation& op, incident& ta
             for (const auto& ref : *options.user_assigning->user_assignments)
                 added.user_assignments.push_back(known_user(target, ref.user_id));
         break;
-    default:
-        break;
+    default: break;
     }
 }
 

@@ -186,11 +186,8 @@ inline boost::json::value to_json(const request_description& request) {
         headers[h.name] = h.value;
     boost::json::object body;
     switch (request.body.kind) {
-    case body_kind::none:
-        break;
-    case body_kind::text:
-        body["text"] = request.body.text;
-        break;
+    case body_kind::none: break;
+    case body_kind::text: body["text"] = request.body.text; break;
     case body_kind::form_data: {
         boost::json::object form;
         for (const auto& [name, value] : request.body.form_data)
@@ -198,9 +195,7 @@ inline boost::json::value to_json(const request_description& request) {
         body["formData"] = std::move(form);
         break;
     }
-    case body_kind::json:
-        body["json"] = request.body.json;
-        break;
+    case body_kind::json: body["json"] = request.body.json; break;
     }
     boost::json::object out{
         {"method", request.method}, {"url", request.url}, {"headers", std::move(headers)}};
@@ -231,14 +226,10 @@ struct http_request {
 /// The natural Content-Type of each body kind, used where the template sets none.
 inline std::string_view default_content_type(body_kind kind) {
     switch (kind) {
-    case body_kind::text:
-        return "text/plain; charset=utf-8";
-    case body_kind::form_data:
-        return "application/x-www-form-urlencoded";
-    case body_kind::json:
-        return "application/json; charset=utf-8";
-    case body_kind::none:
-        break;
+    case body_kind::text: return "text/plain; charset=utf-8";
+    case body_kind::form_data: return "application/x-www-form-urlencoded";
+    case body_kind::json: return "application/json; charset=utf-8";
+    case body_kind::none: break;
     }
     return {};
 }
@@ -246,10 +237,8 @@ inline std::string_view default_content_type(body_kind kind) {
 /// The bytes of the body: text as is, form data urlencoded (`a=1&b=x+y`), JSON serialized.
 inline std::string serialize_body(const request_body& body) {
     switch (body.kind) {
-    case body_kind::none:
-        return {};
-    case body_kind::text:
-        return body.text;
+    case body_kind::none: return {};
+    case body_kind::text: return body.text;
     case body_kind::form_data: {
         std::string out;
         for (const auto& [name, value] : body.form_data) {
@@ -260,8 +249,7 @@ inline std::string serialize_body(const request_body& body) {
         }
         return out;
     }
-    case body_kind::json:
-        return boost::json::serialize(body.json);
+    case body_kind::json: return boost::json::serialize(body.json);
     }
     return {};
 }

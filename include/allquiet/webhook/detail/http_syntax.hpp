@@ -30,11 +30,22 @@ inline bool is_field_value(std::string_view s) {
     });
 }
 
+inline char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+/// Case-insensitive comparison of ASCII names (header names are ASCII; no locale involved).
 inline bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
+               return ascii_lower(x) == ascii_lower(y);
            });
+}
+
+/// Whether `name` equals `lower_name` (already lower case) ignoring case: the hot path of
+/// header lookups, where one side is a constant.
+inline bool equals_lower(std::string_view name, std::string_view lower_name) {
+    if (name.size() != lower_name.size()) return false;
+    for (std::size_t i = 0; i < name.size(); ++i)
+        if (ascii_lower(name[i]) != lower_name[i]) return false;
+    return true;
 }
 
 inline bool is_unreserved(char c) {

@@ -103,20 +103,14 @@ class json_scope {
 
 inline std::string_view kind_name(const json::value& v) {
     switch (v.kind()) {
-    case json::kind::null:
-        return "null";
-    case json::kind::bool_:
-        return "boolean";
+    case json::kind::null: return "null";
+    case json::kind::bool_: return "boolean";
     case json::kind::int64:
     case json::kind::uint64:
-    case json::kind::double_:
-        return "number";
-    case json::kind::string:
-        return "string";
-    case json::kind::array:
-        return "array";
-    case json::kind::object:
-        return "object";
+    case json::kind::double_: return "number";
+    case json::kind::string: return "string";
+    case json::kind::array: return "array";
+    case json::kind::object: return "object";
     }
     return "value";
 }

@@ -1,0 +1,68 @@
+// Runs a program for a test, with standard input from a string, and captures its output.
+#pragma once
+
+#include <boost/test/unit_test.hpp>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace test_support {
+
+struct process_result {
+    int exit_code = -1;
+    std::string out;
+    std::string err;
+};
+
+inline std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+/// Runs `argv` to completion. Output goes through files, so no pipe can fill up and block.
+inline process_result run_process(const std::vector<std::string>& argv, const std::string& input = {}) {
+    char dir_template[] = "/tmp/aqhook-test-XXXXXX";
+    BOOST_REQUIRE(mkdtemp(dir_template) != nullptr);
+    const std::string dir = dir_template, in_path = dir + "/in", out_path = dir + "/out",
+                      err_path = dir + "/err";
+    std::ofstream(in_path, std::ios::binary) << input;
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, in_path.c_str(), O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    std::vector<char*> args;
+    for (const auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    pid_t pid = 0;
+    const int spawned = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    BOOST_REQUIRE_MESSAGE(spawned == 0, "cannot start " << argv[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+
+    process_result result;
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.out = slurp(out_path);
+    result.err = slurp(err_path);
+    for (const auto& p : {in_path, out_path, err_path})
+        std::remove(p.c_str());
+    rmdir(dir.c_str());
+    return result;
+}
+
+} // namespace test_support
