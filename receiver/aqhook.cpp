@@ -16,6 +16,7 @@ struct subcommand {
 };
 
 constexpr subcommand subcommands[] = {
+    {"serve", "run the mock receiver", aqhook::serve_command},
     {"sign", "sign a body and print the signature headers", aqhook::sign_command},
     {"verify", "check a signature against a body", aqhook::verify_command},
 };

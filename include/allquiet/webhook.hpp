@@ -1,6 +1,7 @@
 // The whole allquiet-webhook SDK.
 #pragma once
 
+#include <allquiet/webhook/address_list.hpp>
 #include <allquiet/webhook/enums.hpp>
 #include <allquiet/webhook/error.hpp>
 #include <allquiet/webhook/incident.hpp>

@@ -1,0 +1,131 @@
+// The mock receiver inside a test process: start it on a free port, point a sender at url(),
+// read what it received, and let it stop when it goes out of scope.
+//
+//     aq::mock_receiver receiver(R"({"secrets": ["dev-secret"],
+//         "default": {"patch": {"operations": {"appendIntent": {"intent": "Resolved"}}}}})");
+//     send_deliveries_to(receiver.url() + "/hooks/aq");
+//     auto entries = receiver.wait_for(2, std::chrono::seconds(5)).value();
+//
+// Link with the meson dependency `allquiet-webhook-receiver`.
+#pragma once
+
+#include <allquiet/webhook/address_list.hpp>
+#include <allquiet/webhook/error.hpp>
+#include <allquiet/webhook/incident.hpp>
+#include <allquiet/webhook/request_template.hpp>
+#include <allquiet/webhook/signature.hpp>
+#include <allquiet/webhook/timestamp.hpp>
+
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace allquiet::webhook {
+
+/// How a delivery's signature was judged.
+struct journal_verification {
+    std::string status;                   ///< "valid", "invalid" or "unsigned"
+    std::optional<signing_method> method; ///< found from the headers; empty when unsigned
+    std::optional<std::string> error;     ///< why not valid (invalid only)
+};
+
+/// The answer the receiver gave.
+struct journal_response {
+    unsigned status = 0; ///< 0 when a fault meant no answer
+    std::vector<header_field> headers;
+    std::string body;
+    std::optional<std::string> fault; ///< "reset" or "timeout"
+};
+
+/// One delivery as the receiver got and answered it.
+struct journal_entry {
+    std::uint64_t id = 0;
+    timestamp received_at{time_point{}};
+    std::string remote_address; ///< the peer, or the last X-Forwarded-For hop when trusted
+    std::string method;
+    std::string target; ///< path and query, as sent
+    std::vector<header_field> headers;
+    std::string body; ///< the raw bytes received
+    journal_verification verification;
+    std::optional<std::string> rule; ///< the name of the rule that matched; empty for the default
+    journal_response response;
+
+    /// The first request header with this name (any case).
+    std::optional<std::string_view> header(std::string_view name) const {
+        for (const auto& h : headers)
+            if (detail::iequals(h.name, name)) return std::string_view(h.value);
+        return std::nullopt;
+    }
+
+    /// The body read as an incident (for templates that send the incident as JSON).
+    result<webhook::incident> incident() const { return parse_incident(body); }
+};
+
+/// The journal entry in the admin API's shape (`GET /_aqhook/requests`).
+boost::json::value to_json(const journal_entry& entry);
+
+/// Where and how the receiver runs.
+struct mock_receiver_options {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0; ///< 0: a free port
+    std::size_t journal_size = 1000;
+    std::size_t max_body = 1 << 20;
+    std::chrono::milliseconds read_timeout = std::chrono::seconds(30);
+    unsigned threads = 2;
+    std::optional<address_list> allowed_sources; ///< other peers get 403
+    bool trust_forwarded_for = false;
+    /// Secrets added to every configuration, as `aqhook serve --secret` does.
+    std::vector<std::string> extra_secrets;
+    /// Receives one JSON log line per request; none by default.
+    std::function<void(std::string_view)> log;
+};
+
+/// The receiver of `aqhook serve`, running on background threads of this process.
+class mock_receiver {
+  public:
+    /// Starts with a configuration document (the format of `aqhook serve --config`).
+    /// Throws `input_exception` for a bad configuration and `boost::system::system_error` when it
+    /// cannot listen.
+    explicit mock_receiver(std::string_view config_json = R"({})", mock_receiver_options options = {});
+
+    /// Stops, letting requests in flight finish.
+    ~mock_receiver();
+
+    mock_receiver(const mock_receiver&) = delete;
+    mock_receiver& operator=(const mock_receiver&) = delete;
+
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    std::string url() const;
+    std::uint16_t port() const;
+
+    /// Replaces the configuration; on error keeps the old one and returns why.
+    std::optional<input_error> set_config(std::string_view config_json);
+
+    /// The journal, newest first.
+    std::vector<journal_entry> journal() const;
+
+    /// Waits until the journal holds `count` entries and returns it (newest first), or returns
+    /// nothing when `timeout` passes first.
+    std::optional<std::vector<journal_entry>> wait_for(std::size_t count,
+                                                       std::chrono::milliseconds timeout) const;
+
+    /// Empties the journal.
+    void clear_journal();
+
+    /// Stops now (the destructor does it too).
+    void stop();
+
+  private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+} // namespace allquiet::webhook

@@ -1,0 +1,315 @@
+#include "receiver_config.hpp"
+
+#include <allquiet/webhook/detail/json_io.hpp>
+#include <allquiet/webhook/patch.hpp>
+
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+
+namespace aqhook {
+
+namespace json = boost::json;
+using aq::error;
+using aq::detail::json_reader;
+using aq::detail::json_scope;
+
+std::string_view to_string(verification_status status) {
+    switch (status) {
+    case verification_status::valid: return "valid";
+    case verification_status::invalid: return "invalid";
+    case verification_status::unsigned_: return "unsigned";
+    }
+    return "unsigned";
+}
+
+bool glob_match(std::string_view pattern, std::string_view path) {
+    // Greedy matching with one backtrack point: enough for `*`, linear in practice.
+    std::size_t p = 0, s = 0, star = std::string_view::npos, mark = 0;
+    while (s < path.size()) {
+        if (p < pattern.size() && pattern[p] == '*') {
+            star = p++;
+            mark = s;
+        } else if (p < pattern.size() && pattern[p] == path[s]) {
+            ++p;
+            ++s;
+        } else if (star != std::string_view::npos) {
+            p = star + 1;
+            s = ++mark;
+        } else {
+            return false;
+        }
+    }
+    while (p < pattern.size() && pattern[p] == '*')
+        ++p;
+    return p == pattern.size();
+}
+
+namespace {
+
+const json::object& expect_object(json_reader& r, const json::value& v, std::string_view what) {
+    const auto* object = v.if_object();
+    if (!object) aq::detail::fail_type(r, v, what);
+    return *object;
+}
+
+std::string read_string(json_reader& r, const json::value& v) {
+    std::string out;
+    aq::detail::read_json(r, v, out);
+    return out;
+}
+
+long long read_integer(json_reader& r, const json::value& v, long long min, long long max) {
+    std::int64_t out = 0;
+    aq::detail::read_json(r, v, out);
+    if (out < min || out > max)
+        r.fail(error::out_of_range, "must be from " + std::to_string(min) + " to " + std::to_string(max));
+    return out;
+}
+
+template <class Enum>
+Enum read_choice(json_reader& r, const json::value& v,
+                 std::initializer_list<std::pair<std::string_view, Enum>> choices) {
+    const std::string text = read_string(r, v);
+    std::string names;
+    for (const auto& [name, value] : choices) {
+        if (name == text) return value;
+        names += (names.empty() ? "" : ", ") + std::string(name);
+    }
+    r.fail(error::unknown_value, "'" + text + "' is not one of " + names);
+}
+
+std::vector<aq::header_field> read_headers(json_reader& r, const json::value& v, bool response) {
+    std::vector<aq::header_field> out;
+    for (const auto& member : expect_object(r, v, "an object of header names to values")) {
+        json_scope at(r, member.key());
+        aq::header_field field{member.key(), read_string(r, member.value())};
+        if (!aq::detail::is_token(field.name)) r.fail(error::invalid_header_name, "not an HTTP token");
+        if (!aq::detail::is_field_value(field.value))
+            r.fail(error::invalid_header_value, "control characters");
+        if (response && (aq::detail::iequals(field.name, "Content-Length") ||
+                         aq::detail::iequals(field.name, "Transfer-Encoding") ||
+                         aq::detail::iequals(field.name, "Connection")))
+            r.fail(error::reserved_header, "the receiver sets it");
+        out.push_back(std::move(field));
+    }
+    return out;
+}
+
+response_spec read_single_response(json_reader& r, const json::object& object) {
+    response_spec out;
+    std::optional<std::string> content_type;
+    bool has_body = false;
+    for (const auto& member : object) {
+        json_scope at(r, member.key());
+        const auto key = member.key();
+        if (key == "status") {
+            out.status = static_cast<unsigned>(read_integer(r, member.value(), 100, 599));
+        } else if (key == "headers") {
+            out.headers = read_headers(r, member.value(), true);
+        } else if (key == "patch" || key == "body") {
+            if (has_body) r.fail(error::unknown_member, "give either patch or body, not both");
+            has_body = true;
+            if (key == "patch") {
+                auto patch = aq::patch_from_json(member.value());
+                if (!patch) {
+                    auto e = patch.error();
+                    throw aq::detail::read_failure{{e.code, r.pointer() + e.pointer, e.detail}};
+                }
+                out.body = json::serialize(aq::to_json(*patch));
+                content_type = "application/json; charset=utf-8";
+            } else if (const auto* text = member.value().if_string()) {
+                out.body = std::string(*text);
+                content_type = "text/plain; charset=utf-8";
+            } else {
+                out.body = json::serialize(member.value());
+                content_type = "application/json; charset=utf-8";
+            }
+        } else if (key == "delayMs") {
+            out.delay = std::chrono::milliseconds(read_integer(r, member.value(), 0, 600'000));
+        } else if (key == "fault") {
+            out.fault_kind =
+                read_choice<fault>(r, member.value(), {{"reset", fault::reset}, {"timeout", fault::timeout}});
+        } else if (key == "sequence") {
+            r.fail(error::unknown_member, "a sequence cannot be mixed with other members or nested");
+        } else {
+            r.fail(error::unknown_member,
+                   "a response has status, headers, patch, body, delayMs, fault or sequence");
+        }
+    }
+    const bool sets_type = std::any_of(out.headers.begin(), out.headers.end(), [](const aq::header_field& h) {
+        return aq::detail::iequals(h.name, "Content-Type");
+    });
+    if (content_type && !sets_type) out.headers.push_back({"Content-Type", *content_type});
+    return out;
+}
+
+/// A response object, or `{"sequence": [response, ...]}`.
+responder read_responder(json_reader& r, const json::value& v) {
+    const auto& object = expect_object(r, v, "a response object");
+    const auto* sequence = object.if_contains("sequence");
+    if (!sequence) return responder({read_single_response(r, object)});
+    if (object.size() != 1) r.fail(error::unknown_member, "a sequence cannot be mixed with other members");
+    json_scope at(r, "sequence");
+    const auto* items = sequence->if_array();
+    if (!items) aq::detail::fail_type(r, *sequence, "an array of responses");
+    if (items->empty()) r.fail(error::out_of_range, "a sequence needs at least one response");
+    std::vector<response_spec> responses;
+    for (std::size_t i = 0; i < items->size(); ++i) {
+        json_scope item(r, i);
+        responses.push_back(read_single_response(r, expect_object(r, (*items)[i], "a response object")));
+    }
+    return responder(std::move(responses));
+}
+
+match_spec read_match(json_reader& r, const json::value& v) {
+    match_spec out;
+    for (const auto& member : expect_object(r, v, "an object of conditions")) {
+        json_scope at(r, member.key());
+        const auto key = member.key();
+        if (key == "method") {
+            std::string method = read_string(r, member.value());
+            if (!aq::detail::is_token(method)) r.fail(error::invalid_method, "not an HTTP token");
+            std::transform(method.begin(), method.end(), method.begin(), [](char c) {
+                return static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            });
+            out.method = std::move(method);
+        } else if (key == "path") {
+            out.path = read_string(r, member.value());
+            if (out.path->empty() || (out.path->front() != '/' && out.path->front() != '*'))
+                r.fail(error::unknown_value, "a path starts with /");
+        } else if (key == "headers") {
+            out.headers = read_headers(r, member.value(), false);
+        } else if (key == "json") {
+            for (const auto& condition :
+                 expect_object(r, member.value(), "an object of JSON pointers to values")) {
+                json_scope pointer(r, condition.key());
+                if (!condition.key().empty() && condition.key().front() != '/')
+                    r.fail(error::unknown_value, "a JSON pointer is empty or starts with /");
+                out.json.emplace_back(condition.key(), condition.value());
+            }
+        } else if (key == "verification") {
+            out.verification =
+                read_choice<verification_status>(r, member.value(),
+                                                 {{"valid", verification_status::valid},
+                                                  {"invalid", verification_status::invalid},
+                                                  {"unsigned", verification_status::unsigned_}});
+        } else {
+            r.fail(error::unknown_member, "conditions are method, path, headers, json and verification");
+        }
+    }
+    return out;
+}
+
+rule read_rule(json_reader& r, const json::value& v, std::size_t index) {
+    const auto& object = expect_object(r, v, "a rule object");
+    std::string name = "rule " + std::to_string(index + 1);
+    if (const auto* given = object.if_contains("name")) {
+        json_scope at(r, "name");
+        name = read_string(r, *given);
+    }
+    try {
+        match_spec match;
+        std::optional<responder> respond;
+        for (const auto& member : object) {
+            json_scope at(r, member.key());
+            if (member.key() == "name") continue;
+            if (member.key() == "match")
+                match = read_match(r, member.value());
+            else if (member.key() == "respond")
+                respond.emplace(read_responder(r, member.value()));
+            else
+                r.fail(error::unknown_member, "a rule has name, match and respond");
+        }
+        if (!respond) r.fail_at("respond", error::missing_member, {});
+        return rule{std::move(name), std::move(match), std::move(*respond)};
+    } catch (aq::detail::read_failure& failure) {
+        failure.error.detail =
+            "in rule '" + name + "'" + (failure.error.detail.empty() ? "" : ": " + failure.error.detail);
+        throw;
+    }
+}
+
+/// The document with the command line's additions applied.
+json::value apply_overrides(json::value document, const config_overrides& overrides) {
+    auto* object = document.if_object();
+    if (!object) return document; // the reader reports the type
+    if (!overrides.secrets.empty()) {
+        auto& secrets = (*object)["secrets"];
+        if (secrets.is_null()) secrets = json::array();
+        if (auto* list = secrets.if_array())
+            for (const auto& s : overrides.secrets)
+                list->push_back(json::string(s));
+    }
+    if (overrides.signing_method) (*object)["signingMethod"] = *overrides.signing_method;
+    if (overrides.tolerance_seconds) (*object)["toleranceSeconds"] = *overrides.tolerance_seconds;
+    if (overrides.policy) (*object)["policy"] = *overrides.policy;
+    return document;
+}
+
+} // namespace
+
+aq::result<std::shared_ptr<const receiver_config>> parse_receiver_config(std::string_view json_text,
+                                                                         const config_overrides& overrides) {
+    auto parsed = aq::detail::parse_json_text(json_text);
+    if (!parsed) return parsed.error();
+    auto config = std::make_shared<receiver_config>();
+    config->source = apply_overrides(std::move(*parsed), overrides);
+    json_reader r;
+    try {
+        for (const auto& member : expect_object(r, config->source, "a configuration object")) {
+            json_scope at(r, member.key());
+            const auto key = member.key();
+            if (key == "secrets") {
+                if (!member.value().is_null()) aq::detail::read_json(r, member.value(), config->secrets);
+                for (std::size_t i = 0; i < config->secrets.size(); ++i)
+                    if (config->secrets[i].empty()) {
+                        json_scope item(r, i);
+                        r.fail(error::out_of_range, "a secret must not be empty");
+                    }
+            } else if (key == "signingMethod") {
+                config->methods =
+                    read_choice<aq::accepted_methods>(r, member.value(),
+                                                      {{"any", aq::accepted_methods::any},
+                                                       {"allquiet", aq::accepted_methods::allquiet},
+                                                       {"aws", aq::accepted_methods::aws}});
+            } else if (key == "toleranceSeconds") {
+                config->tolerance = member.value().is_null()
+                                        ? aq::timestamp_tolerance::none()
+                                        : aq::timestamp_tolerance::symmetric(std::chrono::seconds(
+                                              read_integer(r, member.value(), 0, 31'536'000)));
+            } else if (key == "policy") {
+                config->policy = read_choice<verification_policy>(
+                    r, member.value(),
+                    {{"enforce", verification_policy::enforce}, {"record", verification_policy::record}});
+            } else if (key == "rules") {
+                const auto* rules = member.value().if_array();
+                if (!rules) aq::detail::fail_type(r, member.value(), "an array of rules");
+                for (std::size_t i = 0; i < rules->size(); ++i) {
+                    json_scope item(r, i);
+                    config->rules.push_back(read_rule(r, (*rules)[i], i));
+                }
+            } else if (key == "default") {
+                config->fallback = read_responder(r, member.value());
+            } else {
+                r.fail(error::unknown_member, "a configuration has secrets, signingMethod, toleranceSeconds, "
+                                              "policy, rules and default");
+            }
+        }
+    } catch (aq::detail::read_failure& failure) {
+        return std::move(failure.error);
+    }
+    return std::shared_ptr<const receiver_config>(std::move(config));
+}
+
+json::value redacted(const receiver_config& config) {
+    json::value out = config.source;
+    if (auto* object = out.if_object())
+        if (auto* secrets = object->if_contains("secrets"))
+            if (auto* list = secrets->if_array())
+                for (auto& s : *list)
+                    s = "<redacted>";
+    return out;
+}
+
+} // namespace aqhook

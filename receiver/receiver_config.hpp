@@ -1,0 +1,120 @@
+// The mock receiver's configuration: secrets, verification policy, and the rules that choose
+// the answer to each delivery. Read from one JSON document (file, or PUT /_aqhook/config).
+#pragma once
+
+#include <allquiet/webhook/error.hpp>
+#include <allquiet/webhook/request_template.hpp>
+#include <allquiet/webhook/signature.hpp>
+
+#include <boost/json/value.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace aqhook {
+
+namespace aq = allquiet::webhook;
+
+/// What happens to a delivery whose signature fails.
+enum class verification_policy {
+    enforce, ///< answered 401 with the reason
+    record,  ///< answered as if valid; the failure is only journaled
+};
+
+/// The verification outcome as the journal and the rules name it.
+enum class verification_status { valid, invalid, unsigned_ };
+
+std::string_view to_string(verification_status status);
+
+/// A way to not answer.
+enum class fault {
+    none,
+    reset,   ///< close the connection without answering
+    timeout, ///< answer nothing and hold the connection until the client gives up
+};
+
+/// One answer, ready to send: the patch or JSON body is already serialized.
+struct response_spec {
+    unsigned status = 200;
+    std::vector<aq::header_field> headers; ///< including Content-Type when there is a body
+    std::string body;
+    std::chrono::milliseconds delay{0};
+    fault fault_kind = fault::none;
+};
+
+/// A response, or a sequence of responses used in turn (the last one repeats).
+class responder {
+  public:
+    explicit responder(std::vector<response_spec> sequence)
+        : sequence_(std::move(sequence)), next_(std::make_unique<std::atomic<std::size_t>>(0)) {}
+
+    /// The next response of the sequence; safe to call from many threads.
+    const response_spec& next() const {
+        const std::size_t i = next_->fetch_add(1, std::memory_order_relaxed);
+        return sequence_[std::min(i, sequence_.size() - 1)];
+    }
+
+    const std::vector<response_spec>& sequence() const { return sequence_; }
+
+  private:
+    std::vector<response_spec> sequence_;
+    std::unique_ptr<std::atomic<std::size_t>> next_;
+};
+
+/// The conditions of a rule; every one given must hold.
+struct match_spec {
+    std::optional<std::string> method;     ///< exact, upper case
+    std::optional<std::string> path;       ///< the target's path; `*` matches any run of characters
+    std::vector<aq::header_field> headers; ///< name (any case) → exact value
+    std::vector<std::pair<std::string, boost::json::value>> json; ///< JSON pointer → exact value
+    std::optional<verification_status> verification;
+};
+
+struct rule {
+    std::string name;
+    match_spec match;
+    responder respond;
+};
+
+/// A whole configuration, immutable once loaded (sequence positions aside).
+struct receiver_config {
+    std::vector<std::string> secrets;
+    aq::accepted_methods methods = aq::accepted_methods::any;
+    aq::timestamp_tolerance tolerance;
+    verification_policy policy = verification_policy::enforce;
+    std::vector<rule> rules;
+    responder fallback{{response_spec{}}};
+    /// The document it was read from, for GET /_aqhook/config (secrets are redacted there).
+    boost::json::value source;
+};
+
+/// What the command line adds to every configuration loaded (the file, and PUT replacements).
+struct config_overrides {
+    std::vector<std::string> secrets;           ///< added to the document's
+    std::optional<std::string> signing_method;  ///< replaces `signingMethod`
+    std::optional<long long> tolerance_seconds; ///< replaces `toleranceSeconds`
+    std::optional<std::string> policy;          ///< replaces `policy`
+};
+
+/// The configuration used when none is given: no secrets, no rules, 200 with an empty body.
+inline constexpr std::string_view default_config_json =
+    R"({"secrets": [], "rules": [], "default": {"status": 200}})";
+
+/// Reads a configuration document. Errors name the member by JSON pointer and, inside a rule,
+/// the rule by name; a patch is checked as the SDK checks incident patches.
+aq::result<std::shared_ptr<const receiver_config>>
+parse_receiver_config(std::string_view json_text, const config_overrides& overrides = {});
+
+/// The configuration as JSON with each secret replaced by "<redacted>".
+boost::json::value redacted(const receiver_config& config);
+
+/// Whether `path` matches `pattern`, where `*` matches any run of characters.
+bool glob_match(std::string_view pattern, std::string_view path);
+
+} // namespace aqhook

@@ -1,0 +1,318 @@
+#include "request_handler.hpp"
+
+#include <allquiet/webhook/detail/json_io.hpp>
+
+#include <boost/json/serialize.hpp>
+
+#include <charconv>
+
+namespace allquiet::webhook {
+
+boost::json::value to_json(const journal_entry& entry) {
+    namespace json = boost::json;
+    // Header names are written in lower case; repeated headers are joined with ", ".
+    auto headers_object = [](const std::vector<header_field>& headers) {
+        json::object out;
+        for (const auto& h : headers) {
+            std::string name = h.name;
+            for (auto& c : name)
+                c = detail::ascii_lower(c);
+            if (auto* existing = out.if_contains(name))
+                *existing = std::string(existing->as_string()) + ", " + h.value;
+            else
+                out.emplace(name, h.value);
+        }
+        return out;
+    };
+    auto optional_string = [](const std::optional<std::string>& s) {
+        return s ? json::value(*s) : json::value();
+    };
+    json::object verification{{"status", entry.verification.status},
+                              {"method", entry.verification.method
+                                             ? json::value(to_string(*entry.verification.method))
+                                             : json::value()},
+                              {"error", optional_string(entry.verification.error)}};
+    json::object response{{"status", entry.response.status},
+                          {"headers", headers_object(entry.response.headers)},
+                          {"body", entry.response.body},
+                          {"fault", optional_string(entry.response.fault)}};
+    return json::object{{"id", std::to_string(entry.id)},
+                        {"receivedAt", entry.received_at.text()},
+                        {"remoteAddress", entry.remote_address},
+                        {"method", entry.method},
+                        {"target", entry.target},
+                        {"headers", headers_object(entry.headers)},
+                        {"body", entry.body},
+                        {"verification", std::move(verification)},
+                        {"rule", optional_string(entry.rule)},
+                        {"response", std::move(response)}};
+}
+
+} // namespace allquiet::webhook
+
+namespace aqhook {
+
+namespace json = boost::json;
+
+receiver_state::receiver_state(std::string_view config_json, receiver_settings settings)
+    : settings_(std::move(settings)), config_(load(config_json).value()), journal_(settings_.journal_size) {}
+
+aq::result<std::shared_ptr<const loaded_config>> receiver_state::load(std::string_view config_json) const {
+    auto config = parse_receiver_config(config_json, settings_.overrides);
+    if (!config) return config.error();
+    aq::verifier_options options;
+    options.secrets = (*config)->secrets;
+    options.methods = (*config)->methods;
+    options.tolerance = (*config)->tolerance;
+    return std::make_shared<const loaded_config>(loaded_config{*config, aq::verifier(std::move(options))});
+}
+
+std::optional<aq::input_error> receiver_state::replace_config(std::string_view config_json) {
+    auto loaded = load(config_json);
+    if (!loaded) return loaded.error();
+    std::lock_guard lock(mutex_);
+    config_ = std::move(*loaded);
+    return std::nullopt;
+}
+
+http_response json_reply(unsigned status, const json::value& body, unsigned version, bool keep_alive) {
+    http_response reply{static_cast<http::status>(status), version};
+    reply.set(http::field::content_type, "application/json");
+    reply.set(http::field::cache_control, "no-store");
+    reply.keep_alive(keep_alive);
+    reply.body() = json::serialize(body);
+    reply.prepare_payload();
+    return reply;
+}
+
+http_response wait_reply(const receiver_state& state, bool reached, unsigned version, bool keep_alive) {
+    if (!reached)
+        return json_reply(408, json::object{{"error", "timed out before the journal held enough entries"}},
+                          version, keep_alive);
+    json::array entries;
+    for (const auto& entry : state.journal().snapshot())
+        entries.push_back(aq::to_json(entry));
+    return json_reply(200, entries, version, keep_alive);
+}
+
+namespace {
+
+std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
+
+/// The value of `name` in the target's query string, undecoded (admin parameters are numbers).
+std::optional<std::string_view> query_parameter(std::string_view target, std::string_view name) {
+    const auto question = target.find('?');
+    if (question == std::string_view::npos) return std::nullopt;
+    std::string_view query = target.substr(question + 1);
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const auto pair = query.substr(0, amp);
+        const auto eq = pair.find('=');
+        if (pair.substr(0, eq) == name)
+            return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+        query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    }
+    return std::nullopt;
+}
+
+std::optional<long long> parse_number(std::string_view text, long long min, long long max) {
+    long long value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max)
+        return std::nullopt;
+    return value;
+}
+
+handler_result admin(receiver_state& state, const http_request& request) {
+    const auto version = request.version();
+    const bool keep_alive = request.keep_alive();
+    const std::string_view target(request.target().data(), request.target().size());
+    const std::string_view path = path_of(target).substr(admin_prefix.size());
+    const auto method = request.method();
+    auto reply = [&](unsigned status, const json::value& body) {
+        handler_result result;
+        result.reply = json_reply(status, body, version, keep_alive);
+        return result;
+    };
+    auto error_reply = [&](unsigned status, std::string message) {
+        return reply(status, json::object{{"error", std::move(message)}});
+    };
+    auto only = [&](std::initializer_list<http::verb> allowed) {
+        for (auto v : allowed)
+            if (v == method) return true;
+        return false;
+    };
+
+    if (path == "health") {
+        if (!only({http::verb::get, http::verb::head})) return error_reply(405, "use GET");
+        return reply(200, json::object{{"status", "ok"}});
+    }
+    if (path == "requests") {
+        if (method == http::verb::delete_) {
+            state.journal().clear();
+            return reply(200, json::object{{"cleared", true}});
+        }
+        if (!only({http::verb::get, http::verb::head})) return error_reply(405, "use GET or DELETE");
+        json::array entries;
+        for (const auto& entry : state.journal().snapshot())
+            entries.push_back(aq::to_json(entry));
+        return reply(200, entries);
+    }
+    if (path == "requests/wait") {
+        if (!only({http::verb::get})) return error_reply(405, "use GET");
+        const auto capacity = static_cast<long long>(state.journal().capacity());
+        const auto count = parse_number(query_parameter(target, "count").value_or(""), 1, capacity);
+        if (!count)
+            return error_reply(400, "count must be a whole number from 1 to the journal size, " +
+                                        std::to_string(capacity));
+        const auto timeout = parse_number(query_parameter(target, "timeoutMs").value_or("10000"), 0, 600'000);
+        if (!timeout) return error_reply(400, "timeoutMs must be a whole number from 0 to 600000");
+        handler_result result;
+        result.wait = wait_instruction{static_cast<std::size_t>(*count), std::chrono::milliseconds(*timeout)};
+        return result;
+    }
+    if (path.substr(0, 9) == "requests/") {
+        if (!only({http::verb::get, http::verb::head})) return error_reply(405, "use GET");
+        const auto id = parse_number(path.substr(9), 1, INT64_MAX);
+        const auto entry = id ? state.journal().find(static_cast<std::uint64_t>(*id)) : std::nullopt;
+        if (!entry) return error_reply(404, "no journal entry " + std::string(path.substr(9)));
+        return reply(200, aq::to_json(*entry));
+    }
+    if (path == "config") {
+        if (method == http::verb::put) {
+            if (auto problem = state.replace_config(request.body()))
+                return error_reply(400, problem->message());
+            return reply(200, redacted(*state.config()->config));
+        }
+        if (!only({http::verb::get, http::verb::head})) return error_reply(405, "use GET or PUT");
+        return reply(200, redacted(*state.config()->config));
+    }
+    return error_reply(404, "no admin endpoint " + std::string(path_of(target)));
+}
+
+/// The peer, or with `trust_forwarded_for` the last X-Forwarded-For hop (the one the trusted
+/// proxy added).
+std::string source_address(const receiver_settings& settings, const http_request& request,
+                           std::string_view peer) {
+    if (settings.trust_forwarded_for) {
+        const auto forwarded = request.find("X-Forwarded-For");
+        if (forwarded != request.end()) {
+            std::string_view hops(forwarded->value().data(), forwarded->value().size());
+            std::string_view last =
+                hops.substr(hops.rfind(',') == std::string_view::npos ? 0 : hops.rfind(',') + 1);
+            while (!last.empty() && (last.front() == ' ' || last.front() == '\t'))
+                last.remove_prefix(1);
+            while (!last.empty() && (last.back() == ' ' || last.back() == '\t'))
+                last.remove_suffix(1);
+            if (!last.empty()) return std::string(last);
+        }
+    }
+    return std::string(peer);
+}
+
+bool rule_matches(const match_spec& match, const http_request& request, std::string_view path,
+                  verification_status verification, const std::optional<json::value>& body_json) {
+    if (match.method &&
+        *match.method != std::string_view(request.method_string().data(), request.method_string().size()))
+        return false;
+    if (match.path && !glob_match(*match.path, path)) return false;
+    for (const auto& expected : match.headers) {
+        const auto found = request.find(expected.name);
+        if (found == request.end() ||
+            std::string_view(found->value().data(), found->value().size()) != expected.value)
+            return false;
+    }
+    if (!match.json.empty()) {
+        if (!body_json) return false;
+        for (const auto& [pointer, expected] : match.json) {
+            boost::system::error_code ec;
+            const json::value* actual = body_json->find_pointer(pointer, ec);
+            if (!actual || *actual != expected) return false;
+        }
+    }
+    return !match.verification || *match.verification == verification;
+}
+
+} // namespace
+
+handler_result handle_request(receiver_state& state, const http_request& request,
+                              std::string_view peer_address) {
+    const std::string_view target(request.target().data(), request.target().size());
+    if (target.substr(0, admin_prefix.size()) == admin_prefix) return admin(state, request);
+
+    const auto loaded = state.config();
+    const receiver_config& config = *loaded->config;
+
+    aq::journal_entry entry;
+    entry.received_at = aq::timestamp::now();
+    entry.remote_address = source_address(state.settings(), request, peer_address);
+    entry.method = std::string(request.method_string());
+    entry.target = std::string(target);
+    for (const auto& field : request)
+        entry.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+    entry.body = request.body();
+
+    // Verification: without secrets nothing is checked and every delivery counts as unsigned.
+    const auto checked = loaded->verifier.check(request);
+    verification_status status = verification_status::invalid;
+    if (checked.valid())
+        status = verification_status::valid;
+    else if (checked.error == aq::error::unsigned_request || config.secrets.empty())
+        status = verification_status::unsigned_;
+    entry.verification.status = std::string(to_string(status));
+    entry.verification.method = checked.method;
+    if (!config.secrets.empty() && !checked.valid()) entry.verification.error = checked.error.message();
+
+    handler_result result;
+    result.verification = entry.verification.status;
+    const auto version = request.version();
+    const bool keep_alive = request.keep_alive();
+
+    auto finish = [&](handler_result out) {
+        entry.response.status = out.fault_kind == fault::none ? out.reply.result_int() : 0;
+        if (out.fault_kind != fault::none)
+            entry.response.fault = out.fault_kind == fault::reset ? "reset" : "timeout";
+        for (const auto& field : out.reply)
+            entry.response.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+        entry.response.body = out.reply.body();
+        state.journal().append(std::move(entry));
+        return out;
+    };
+
+    const auto& allowed = state.settings().allowed_sources;
+    if (allowed && !allowed->contains(entry.remote_address)) {
+        result.reply =
+            json_reply(403, json::object{{"error", "source address not allowed"}}, version, keep_alive);
+        return finish(std::move(result));
+    }
+    if (!config.secrets.empty() && !checked.valid() && config.policy == verification_policy::enforce) {
+        result.reply = json_reply(401, json::object{{"error", checked.error.message()}}, version, keep_alive);
+        return finish(std::move(result));
+    }
+
+    std::optional<json::value> body_json;
+    if (std::any_of(config.rules.begin(), config.rules.end(),
+                    [](const rule& r) { return !r.match.json.empty(); }))
+        if (auto parsed = aq::detail::parse_json_text(request.body())) body_json = std::move(*parsed);
+
+    const response_spec* chosen = nullptr;
+    for (const auto& r : config.rules) {
+        if (!rule_matches(r.match, request, path_of(target), status, body_json)) continue;
+        chosen = &r.respond.next();
+        entry.rule = r.name;
+        break;
+    }
+    if (!chosen) chosen = &config.fallback.next();
+
+    result.reply = http_response{static_cast<http::status>(chosen->status), version};
+    for (const auto& h : chosen->headers)
+        result.reply.insert(h.name, h.value);
+    result.reply.body() = chosen->body;
+    result.reply.keep_alive(keep_alive);
+    result.reply.prepare_payload();
+    result.delay = chosen->delay;
+    result.fault_kind = chosen->fault_kind;
+    return finish(std::move(result));
+}
+
+} // namespace aqhook

@@ -1,0 +1,98 @@
+// The pure request handler: one parsed HTTP request in, what to answer out. No I/O, so every
+// rule of the receiver is testable without a socket.
+#pragma once
+
+#include "journal.hpp"
+#include "receiver_config.hpp"
+
+#include <allquiet/webhook/address_list.hpp>
+#include <allquiet/webhook/mock_receiver.hpp>
+#include <allquiet/webhook/signature.hpp>
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace aqhook {
+
+namespace http = boost::beast::http;
+using http_request = http::request<http::string_body>;
+using http_response = http::response<http::string_body>;
+
+/// Where every path of the admin API starts; any other path is a delivery.
+inline constexpr std::string_view admin_prefix = "/_aqhook/";
+
+/// A configuration with its verifier, built once per load and shared by every request.
+struct loaded_config {
+    std::shared_ptr<const receiver_config> config;
+    aq::verifier verifier;
+};
+
+/// What stays the same while the receiver runs, whatever the configuration.
+struct receiver_settings {
+    std::size_t journal_size = 1000;
+    std::optional<aq::address_list> allowed_sources;
+    bool trust_forwarded_for = false;
+    config_overrides overrides;
+};
+
+/// The state shared by all connections: the current configuration and the journal.
+class receiver_state {
+  public:
+    /// Throws `aq::input_exception` when the initial configuration is invalid.
+    receiver_state(std::string_view config_json, receiver_settings settings);
+
+    std::shared_ptr<const loaded_config> config() const {
+        std::lock_guard lock(mutex_);
+        return config_;
+    }
+
+    /// Replaces the configuration; on error the old one stays and the error is returned.
+    std::optional<aq::input_error> replace_config(std::string_view config_json);
+
+    const receiver_settings& settings() const { return settings_; }
+    aqhook::journal& journal() { return journal_; }
+    const aqhook::journal& journal() const { return journal_; }
+
+  private:
+    aq::result<std::shared_ptr<const loaded_config>> load(std::string_view config_json) const;
+
+    const receiver_settings settings_;
+    mutable std::mutex mutex_;
+    std::shared_ptr<const loaded_config> config_;
+    aqhook::journal journal_;
+};
+
+/// The session waits for the journal to hold `count` entries, then answers with it (or 408).
+struct wait_instruction {
+    std::size_t count;
+    std::chrono::milliseconds timeout;
+};
+
+struct handler_result {
+    http_response reply;
+    std::chrono::milliseconds delay{0};
+    fault fault_kind = fault::none;
+    std::optional<wait_instruction> wait;
+    /// For the log line: "valid", "invalid", "unsigned", or "admin".
+    std::string verification = "admin";
+};
+
+/// Handles one request against the shared state (appending deliveries to the journal).
+handler_result handle_request(receiver_state& state, const http_request& request,
+                              std::string_view peer_address);
+
+/// The answer to a finished wait: 200 with the journal, or 408.
+http_response wait_reply(const receiver_state& state, bool reached, unsigned version, bool keep_alive);
+
+/// A JSON answer with the usual headers.
+http_response json_reply(unsigned status, const boost::json::value& body, unsigned version, bool keep_alive);
+
+} // namespace aqhook

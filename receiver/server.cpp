@@ -1,0 +1,265 @@
+#include "server.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <array>
+#include <mutex>
+#include <optional>
+#include <set>
+
+namespace aqhook {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+using tcp = net::ip::tcp;
+using boost::system::error_code;
+
+struct server::impl {
+    explicit impl(net::io_context& io) : acceptor(net::make_strand(io)) {}
+
+    tcp::acceptor acceptor;
+    std::mutex sessions_mutex;
+    std::set<std::weak_ptr<session>, std::owner_less<std::weak_ptr<session>>> sessions;
+    bool stopping = false; // guarded by sessions_mutex
+};
+
+/// One connection: read a request, hand it to the handler, answer, repeat while kept alive.
+class session : public std::enable_shared_from_this<session> {
+  public:
+    session(server& owner, tcp::socket socket)
+        : owner_(owner), stream_(std::move(socket)), timer_(stream_.get_executor()) {
+        error_code ec;
+        const auto endpoint = stream_.socket().remote_endpoint(ec);
+        if (!ec) {
+            auto address = endpoint.address();
+            if (address.is_v6() && address.to_v6().is_v4_mapped())
+                address = net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
+            peer_ = address.to_string();
+        }
+    }
+
+    void start() {
+        net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_request(); });
+    }
+
+    /// Closes an idle connection now; a busy one closes after its answer.
+    void stop() {
+        net::post(stream_.get_executor(), [self = shared_from_this()] {
+            self->closing_ = true;
+            if (self->idle_)
+                self->close();
+            else if (self->holding_)
+                self->stream_.cancel();
+        });
+    }
+
+  private:
+    void read_request() {
+        idle_ = true;
+        if (closing_) return close();
+        parser_.emplace();
+        parser_->header_limit(static_cast<std::uint32_t>(owner_.options_.max_header));
+        parser_->body_limit(owner_.options_.max_body);
+        stream_.expires_after(owner_.options_.read_timeout);
+        http::async_read(stream_, buffer_, *parser_,
+                         [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+    }
+
+    void on_read(error_code ec) {
+        idle_ = false;
+        started_ = std::chrono::steady_clock::now();
+        if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+            ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+            ec == net::error::eof)
+            return close();
+        if (ec == http::error::header_limit) return refuse(431, "request headers larger than the limit");
+        if (ec == http::error::body_limit) return refuse(413, "request body larger than the limit");
+        if (ec) return refuse(400, "malformed HTTP request: " + ec.message());
+
+        request_ = parser_->release();
+        auto result = handle_request(owner_.state_, request_, peer_);
+        verification_ = std::move(result.verification);
+        if (result.wait) return wait_for_journal(*result.wait);
+        if (result.fault_kind == fault::reset) {
+            log(0, "reset");
+            error_code ignored;
+            stream_.socket().set_option(net::socket_base::linger(true, 0), ignored);
+            return close();
+        }
+        if (result.fault_kind == fault::timeout) return hold();
+        response_ = std::move(result.reply);
+        if (result.delay.count() > 0) {
+            timer_.expires_after(result.delay);
+            timer_.async_wait([self = shared_from_this()](error_code) { self->write_response(); });
+            return;
+        }
+        write_response();
+    }
+
+    /// Answers a request that cannot be read any further, then closes.
+    void refuse(unsigned status, std::string reason) {
+        verification_ = "-";
+        request_ = {};
+        request_.method_string("-");
+        response_ = json_reply(status, boost::json::object{{"error", std::move(reason)}}, 11, false);
+        write_response();
+    }
+
+    void wait_for_journal(const wait_instruction& wait) {
+        waiting_done_ = false;
+        timer_.expires_after(wait.timeout);
+        auto& journal = owner_.state_.journal();
+        waiter_ = journal.notify_at(wait.count, [self = shared_from_this()] {
+            net::post(self->stream_.get_executor(), [self] { self->finish_wait(true); });
+        });
+        timer_.async_wait([self = shared_from_this()](error_code ec) {
+            if (!ec) self->finish_wait(false);
+        });
+    }
+
+    void finish_wait(bool reached) {
+        if (waiting_done_) return;
+        waiting_done_ = true;
+        timer_.cancel();
+        owner_.state_.journal().cancel(waiter_);
+        response_ = wait_reply(owner_.state_, reached, request_.version(), request_.keep_alive());
+        write_response();
+    }
+
+    /// A `timeout` fault: answer nothing until the client gives up (or the hold limit passes).
+    void hold() {
+        holding_ = true;
+        stream_.expires_after(owner_.options_.fault_hold_limit);
+        stream_.async_read_some(net::buffer(discard_),
+                                [self = shared_from_this()](error_code ec, std::size_t) {
+                                    if (!ec) return self->hold();
+                                    self->log(0, "timeout");
+                                    self->close();
+                                });
+    }
+
+    void write_response() {
+        stream_.expires_after(owner_.options_.read_timeout);
+        http::async_write(stream_, response_, [self = shared_from_this()](error_code ec, std::size_t) {
+            self->log(self->response_.result_int(), nullptr);
+            if (ec || !self->response_.keep_alive() || self->closing_) return self->close();
+            self->read_request();
+        });
+    }
+
+    void log(unsigned status, const char* fault_name) {
+        if (!owner_.options_.log) return;
+        const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - started_);
+        boost::json::object line{{"time", aq::timestamp::now().text()},
+                                 {"remote", peer_},
+                                 {"method", std::string(request_.method_string())},
+                                 {"target", std::string(request_.target())},
+                                 {"verification", verification_},
+                                 {"status", status},
+                                 {"durationUs", elapsed.count()}};
+        if (fault_name) line["fault"] = fault_name;
+        owner_.options_.log(boost::json::serialize(line));
+    }
+
+    void close() {
+        error_code ignored;
+        timer_.cancel();
+        stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        stream_.socket().close(ignored);
+    }
+
+    server& owner_;
+    beast::tcp_stream stream_;
+    net::steady_timer timer_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    http_request request_;
+    http_response response_;
+    std::string peer_;
+    std::string verification_;
+    std::chrono::steady_clock::time_point started_;
+    std::uint64_t waiter_ = 0;
+    bool waiting_done_ = true;
+    bool idle_ = true;
+    bool holding_ = false;
+    bool closing_ = false;
+    std::array<char, 512> discard_{};
+};
+
+server::server(receiver_state& state, server_options options)
+    : options_(std::move(options)), state_(state), impl_(std::make_unique<impl>(io_)) {
+    const tcp::endpoint endpoint{net::ip::make_address(options_.host), options_.port};
+    auto& acceptor = impl_->acceptor;
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(net::socket_base::reuse_address(true));
+    acceptor.bind(endpoint);
+    acceptor.listen(net::socket_base::max_listen_connections);
+    port_ = acceptor.local_endpoint().port();
+}
+
+server::~server() { stop(std::chrono::milliseconds(0)); }
+
+void server::accept_next() {
+    impl_->acceptor.async_accept(net::make_strand(io_), [this](error_code ec, tcp::socket socket) {
+        if (!impl_->acceptor.is_open()) return;
+        if (!ec) {
+            auto s = std::make_shared<session>(*this, std::move(socket));
+            {
+                std::lock_guard lock(impl_->sessions_mutex);
+                if (impl_->stopping) return;
+                std::erase_if(impl_->sessions, [](const std::weak_ptr<session>& w) { return w.expired(); });
+                impl_->sessions.insert(s);
+            }
+            s->start();
+        }
+        accept_next(); // errors such as too many open files are passing: keep accepting
+    });
+}
+
+void server::start(unsigned threads) {
+    net::post(impl_->acceptor.get_executor(), [this] { accept_next(); });
+    for (unsigned i = 0; i < std::max(1u, threads); ++i)
+        threads_.emplace_back([this] { io_.run(); });
+}
+
+void server::stop(std::chrono::milliseconds grace) {
+    std::vector<std::shared_ptr<session>> live;
+    {
+        std::lock_guard lock(impl_->sessions_mutex);
+        if (!impl_->stopping) {
+            impl_->stopping = true;
+            for (const auto& weak : impl_->sessions)
+                if (auto s = weak.lock()) live.push_back(std::move(s));
+        }
+    }
+    net::post(impl_->acceptor.get_executor(), [this] {
+        error_code ignored;
+        impl_->acceptor.close(ignored);
+    });
+    for (const auto& s : live)
+        s->stop();
+    live.clear();
+
+    // The I/O threads return by themselves once no connection is left; past the grace period
+    // they are told to.
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    while (!threads_.empty() && !io_.stopped() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    io_.stop();
+    for (auto& t : threads_)
+        t.join();
+    threads_.clear();
+}
+
+} // namespace aqhook

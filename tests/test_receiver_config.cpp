@@ -1,0 +1,185 @@
+#include "receiver_config.hpp"
+
+#define BOOST_TEST_MODULE receiver_config
+#include "test_support.hpp"
+
+#include <boost/json/parse.hpp>
+
+namespace aq = allquiet::webhook;
+using aq::error;
+using aqhook::parse_receiver_config;
+
+namespace {
+
+// The example configuration of the project's design.
+const char* design_example = R"({
+  "secrets": ["dev-secret"],
+  "signingMethod": "any",
+  "toleranceSeconds": 300,
+  "policy": "enforce",
+  "rules": [
+    { "name": "resolve critical",
+      "match": { "method": "POST", "path": "/hooks/*",
+                 "headers": { "X-Team": "storage" },
+                 "json": { "/events/0/severity": "Critical" },
+                 "verification": "valid" },
+      "respond": { "status": 200, "headers": { "X-Handled-By": "aqhook" },
+                   "patch": { "operations": { "appendIntent": { "intent": "Resolved" } } },
+                   "delayMs": 0 } },
+    { "name": "flaky", "match": { "path": "/flaky" },
+      "respond": { "sequence": [ { "status": 500 }, { "status": 200 } ] } }
+  ],
+  "default": { "status": 200 }
+})";
+
+std::string with_rule(const std::string& rule) { return R"({"rules": [)" + rule + "]}"; }
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(reads_the_design_example) {
+    const auto config = parse_receiver_config(design_example).value();
+    BOOST_TEST(config->secrets == std::vector<std::string>{"dev-secret"});
+    BOOST_TEST((config->methods == aq::accepted_methods::any));
+    BOOST_TEST((config->tolerance.past == std::chrono::seconds(300)));
+    BOOST_TEST((config->policy == aqhook::verification_policy::enforce));
+    BOOST_TEST_REQUIRE(config->rules.size() == 2u);
+    const auto& resolve = config->rules[0];
+    BOOST_TEST(resolve.name == "resolve critical");
+    BOOST_TEST(*resolve.match.method == "POST");
+    BOOST_TEST(*resolve.match.path == "/hooks/*");
+    BOOST_TEST(resolve.match.headers[0].name == "X-Team");
+    BOOST_TEST(resolve.match.json[0].first == "/events/0/severity");
+    BOOST_TEST((*resolve.match.verification == aqhook::verification_status::valid));
+    const auto& answer = resolve.respond.sequence().at(0);
+    BOOST_TEST(answer.body == R"({"operations":{"appendIntent":{"intent":"Resolved"}}})");
+    BOOST_TEST(answer.headers.size() == 2u); // X-Handled-By and the added Content-Type
+    BOOST_TEST(answer.headers[1].value == "application/json; charset=utf-8");
+    BOOST_TEST(config->rules[1].respond.sequence().size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(sequences_are_used_in_turn_and_the_last_repeats) {
+    const auto config = parse_receiver_config(design_example).value();
+    const auto& flaky = config->rules[1].respond;
+    BOOST_TEST(flaky.next().status == 500u);
+    BOOST_TEST(flaky.next().status == 200u);
+    BOOST_TEST(flaky.next().status == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(defaults_and_bodies) {
+    const auto config = parse_receiver_config("{}").value();
+    BOOST_TEST(config->secrets.empty());
+    BOOST_TEST(config->rules.empty());
+    BOOST_TEST(config->fallback.next().status == 200u);
+    BOOST_TEST(config->fallback.next().body.empty());
+
+    const auto text = parse_receiver_config(R"({"default": {"body": "plain"}})").value();
+    BOOST_TEST(text->fallback.next().headers.at(0).value == "text/plain; charset=utf-8");
+    const auto as_json =
+        parse_receiver_config(
+            R"({"default": {"body": {"ok": true}, "headers": {"content-type": "application/x"}}})")
+            .value();
+    const auto& spec = as_json->fallback.next();
+    BOOST_TEST(spec.body == R"({"ok":true})");
+    BOOST_TEST(spec.headers.size() == 1u); // the given Content-Type wins
+    const auto none = parse_receiver_config(R"({"toleranceSeconds": null})").value();
+    BOOST_TEST(!none->tolerance.enabled);
+    BOOST_TEST(parse_receiver_config(aqhook::default_config_json).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(command_line_overrides_apply_to_every_document) {
+    aqhook::config_overrides overrides;
+    overrides.secrets = {"from-cli"};
+    overrides.signing_method = "aws";
+    overrides.tolerance_seconds = 60;
+    overrides.policy = "record";
+    const auto config = parse_receiver_config(R"({"secrets": ["from-file"]})", overrides).value();
+    BOOST_TEST(config->secrets == (std::vector<std::string>{"from-file", "from-cli"}));
+    BOOST_TEST((config->methods == aq::accepted_methods::aws));
+    BOOST_TEST((config->tolerance.future == std::chrono::seconds(60)));
+    BOOST_TEST((config->policy == aqhook::verification_policy::record));
+    const auto redacted = aqhook::redacted(*config);
+    BOOST_TEST(redacted.at("secrets") == boost::json::parse(R"(["<redacted>", "<redacted>"])"));
+}
+
+BOOST_AUTO_TEST_CASE(errors_name_the_member_and_the_rule) {
+    auto bad_patch = parse_receiver_config(with_rule(
+        R"({"name": "resolve", "respond": {"patch": {"operations": {"appendIntent": {"intent": "Closed"}}}}})"));
+    BOOST_TEST_REQUIRE(bad_patch.has_error());
+    BOOST_TEST(bad_patch.error().code == error::unknown_value);
+    BOOST_TEST(bad_patch.error().pointer == "/rules/0/respond/patch/operations/appendIntent/intent");
+    BOOST_TEST(bad_patch.error().detail.find("in rule 'resolve'") == 0u, bad_patch.error().detail);
+
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"patch": {"operations": {}}}})")),
+                     error::empty_patch, "/rules/0/respond/patch/operations");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"status": 99}})")), error::out_of_range,
+                     "/rules/0/respond/status");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"status": "200"}})")), error::wrong_type,
+                     "/rules/0/respond/status");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"patch": {}, "body": "x"}})")),
+                     error::missing_member, "/rules/0/respond/patch/operations");
+    CHECK_FAILS_WITH(
+        parse_receiver_config(with_rule(R"({"respond": {"body": "x", "patch": {"operations": {}}}})")),
+        error::unknown_member, "/rules/0/respond/patch");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"delayMs": 600001}})")),
+                     error::out_of_range, "/rules/0/respond/delayMs");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"fault": "crash"}})")),
+                     error::unknown_value, "/rules/0/respond/fault");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"sequence": []}})")),
+                     error::out_of_range, "/rules/0/respond/sequence");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"sequence": [{"sequence": []}]}})")),
+                     error::unknown_member, "/rules/0/respond/sequence/0/sequence");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"status": 200, "sequence": [{}]}})")),
+                     error::unknown_member, "/rules/0/respond");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"headers": {"Content-Length": "3"}}})")),
+                     error::reserved_header, "/rules/0/respond/headers/Content-Length");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"headers": {"X-A": "a\nb"}}})")),
+                     error::invalid_header_value, "/rules/0/respond/headers/X-A");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"colour": "red"}})")),
+                     error::unknown_member, "/rules/0/respond/colour");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {}})")), error::missing_member,
+                     "/rules/0/respond");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {"path": "hooks"}, "respond": {}})")),
+                     error::unknown_value, "/rules/0/match/path");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {"method": "P OST"}, "respond": {}})")),
+                     error::invalid_method, "/rules/0/match/method");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {"json": {"events": 1}}, "respond": {}})")),
+                     error::unknown_value, "/rules/0/match/json/events");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {"verification": "ok"}, "respond": {}})")),
+                     error::unknown_value, "/rules/0/match/verification");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {"body": "x"}, "respond": {}})")),
+                     error::unknown_member, "/rules/0/match/body");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"name": 5, "respond": {}})")), error::wrong_type,
+                     "/rules/0/name");
+    CHECK_FAILS_WITH(parse_receiver_config(R"({"secrets": [""]})"), error::out_of_range, "/secrets/0");
+    CHECK_FAILS_WITH(parse_receiver_config(R"({"secrets": "s"})"), error::wrong_type, "/secrets");
+    CHECK_FAILS_WITH(parse_receiver_config(R"({"signingMethod": "hmac"})"), error::unknown_value,
+                     "/signingMethod");
+    CHECK_FAILS_WITH(parse_receiver_config(R"({"toleranceSeconds": -1})"), error::out_of_range,
+                     "/toleranceSeconds");
+    CHECK_FAILS_WITH(parse_receiver_config(R"({"policy": "strict"})"), error::unknown_value, "/policy");
+    CHECK_FAILS_WITH(parse_receiver_config(R"({"rules": {}})"), error::wrong_type, "/rules");
+    CHECK_FAILS_WITH(parse_receiver_config(R"({"secret": ["s"]})"), error::unknown_member, "/secret");
+    CHECK_FAILS_WITH(parse_receiver_config("[]"), error::wrong_type, "");
+    CHECK_FAILS_WITH(parse_receiver_config("{"), error::syntax, "");
+}
+
+BOOST_AUTO_TEST_CASE(unnamed_rules_are_numbered) {
+    const auto config = parse_receiver_config(with_rule(R"({"respond": {}}, {"respond": {}})")).value();
+    BOOST_TEST(config->rules[1].name == "rule 2");
+}
+
+BOOST_AUTO_TEST_CASE(glob_paths) {
+    using aqhook::glob_match;
+    BOOST_TEST(glob_match("/hooks/*", "/hooks/aq"));
+    BOOST_TEST(glob_match("/hooks/*", "/hooks/"));
+    BOOST_TEST(glob_match("/hooks/*", "/hooks/a/b"));
+    BOOST_TEST(!glob_match("/hooks/*", "/hook"));
+    BOOST_TEST(glob_match("/exact", "/exact"));
+    BOOST_TEST(!glob_match("/exact", "/exact/"));
+    BOOST_TEST(glob_match("/*/aq/*", "/team/aq/x"));
+    BOOST_TEST(!glob_match("/*/aq/*", "/team/bq/x"));
+    BOOST_TEST(glob_match("*", ""));
+    BOOST_TEST(glob_match("/a*b*c", "/aXXbYYc"));
+    BOOST_TEST(!glob_match("/a*b*c", "/aXXbYY"));
+    BOOST_TEST(glob_match("/**", "/anything"));
+}
