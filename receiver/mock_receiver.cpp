@@ -28,10 +28,7 @@ mock_receiver::mock_receiver(std::string_view config_json, mock_receiver_options
 
 mock_receiver::~mock_receiver() { stop(); }
 
-std::string mock_receiver::url() const {
-    const bool v6 = impl_->host.find(':') != std::string::npos;
-    return "http://" + (v6 ? "[" + impl_->host + "]" : impl_->host) + ":" + std::to_string(port());
-}
+std::string mock_receiver::url() const { return aqhook::listening_url(impl_->host, port()); }
 
 std::uint16_t mock_receiver::port() const { return impl_->listener.port(); }
 

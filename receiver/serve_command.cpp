@@ -11,11 +11,6 @@
 
 namespace aqhook {
 
-std::string http_url_of(const std::string& host, std::uint16_t port) {
-    const bool v6 = host.find(':') != std::string::npos;
-    return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
 int serve_command(const arguments& args) {
     command_line cli(
         "serve", "Runs the mock receiver: verifies signatures, answers deliveries by the configured rules\n"
@@ -98,7 +93,7 @@ int serve_command(const arguments& args) {
 
     server listener(*state, options);
     listener.start(threads);
-    std::cout << "listening on " << http_url_of(options.host, listener.port()) << std::endl;
+    std::cout << "listening on " << listening_url(options.host, listener.port()) << std::endl;
 
     int received = 0;
     sigwait(&stop_signals, &received);

@@ -31,6 +31,12 @@ struct server_options {
 
 class session;
 
+/// `http://HOST:PORT`, with an IPv6 host in brackets.
+inline std::string listening_url(const std::string& host, std::uint16_t port) {
+    const bool v6 = host.find(':') != std::string::npos;
+    return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
 /// Listens on construction; `start` runs the I/O threads, `stop` ends gracefully.
 class server {
   public:
@@ -52,6 +58,12 @@ class server {
 
   private:
     friend class session;
+
+/// `http://HOST:PORT`, with an IPv6 host in brackets.
+inline std::string listening_url(const std::string& host, std::uint16_t port) {
+    const bool v6 = host.find(':') != std::string::npos;
+    return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
     struct impl;
 
     void accept_next();

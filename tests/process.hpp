@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -64,5 +65,70 @@ inline process_result run_process(const std::vector<std::string>& argv, const st
     rmdir(dir.c_str());
     return result;
 }
+
+/// A program running beside the test, its standard output on a pipe (read a line at a time)
+/// and its standard error collected in a file. Killed on destruction if still running.
+class child_process {
+  public:
+    explicit child_process(const std::vector<std::string>& argv) {
+        char dir_template[] = "/tmp/aqhook-child-XXXXXX";
+        BOOST_REQUIRE(mkdtemp(dir_template) != nullptr);
+        dir_ = dir_template;
+        int out[2];
+        BOOST_REQUIRE(pipe(out) == 0);
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+        posix_spawn_file_actions_addclose(&actions, out[0]);
+        posix_spawn_file_actions_addopen(&actions, 2, (dir_ + "/err").c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                         0600);
+        std::vector<char*> args;
+        for (const auto& a : argv)
+            args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        const int spawned = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+        posix_spawn_file_actions_destroy(&actions);
+        close(out[1]);
+        out_ = out[0];
+        BOOST_REQUIRE_MESSAGE(spawned == 0, "cannot start " << argv[0]);
+    }
+
+    ~child_process() {
+        if (pid_ > 0) {
+            kill(pid_, SIGKILL);
+            waitpid(pid_, nullptr, 0);
+        }
+        close(out_);
+        std::remove((dir_ + "/err").c_str());
+        rmdir(dir_.c_str());
+    }
+
+    /// The next line of standard output, without the newline; empty at end of output.
+    std::string read_line() {
+        std::string line;
+        char c;
+        while (::read(out_, &c, 1) == 1 && c != '\n')
+            line += c;
+        return line;
+    }
+
+    void signal(int number) { kill(pid_, number); }
+
+    /// Waits for the program to end and returns its exit code (128 + signal when killed).
+    int wait() {
+        int status = 0;
+        waitpid(pid_, &status, 0);
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+
+    std::string error_output() const { return slurp(dir_ + "/err"); }
+
+  private:
+    pid_t pid_ = -1;
+    int out_ = -1;
+    std::string dir_;
+};
 
 } // namespace test_support

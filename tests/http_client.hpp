@@ -1,0 +1,110 @@
+// A small HTTP client for tests: one request on a fresh connection, or raw bytes, with timeouts.
+#pragma once
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace test_support {
+
+namespace http = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+struct http_result {
+    boost::system::error_code error; ///< transport error; the response is valid only without one
+    http::response<http::string_body> response;
+    std::chrono::milliseconds elapsed{0};
+};
+
+/// A keep-alive connection that sends requests one after the other.
+class http_connection {
+  public:
+    explicit http_connection(std::uint16_t port) : stream_(io_) {
+        stream_.expires_after(std::chrono::seconds(5));
+        stream_.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    }
+
+    http_result send(http::request<http::string_body> request,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+        http_result result;
+        const auto start = std::chrono::steady_clock::now();
+        request.set(http::field::host, "127.0.0.1");
+        request.prepare_payload();
+        stream_.expires_after(timeout);
+        http::async_write(stream_, request, [&](boost::system::error_code ec, std::size_t) {
+            if (ec) {
+                result.error = ec;
+                return;
+            }
+            http::async_read(stream_, buffer_, result.response,
+                             [&](boost::system::error_code read_ec, std::size_t) { result.error = read_ec; });
+        });
+        io_.restart();
+        io_.run();
+        result.elapsed =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+        return result;
+    }
+
+    /// Writes raw bytes and returns whatever comes back until the server closes or `timeout`.
+    std::string raw(const std::string& bytes, std::chrono::milliseconds timeout,
+                    boost::system::error_code* error = nullptr) {
+        std::string received;
+        std::array<char, 4096> chunk;
+        boost::system::error_code last;
+        stream_.expires_after(timeout);
+        std::function<void()> read_more = [&] {
+            stream_.async_read_some(net::buffer(chunk), [&](boost::system::error_code ec, std::size_t n) {
+                received.append(chunk.data(), n);
+                if (ec) {
+                    last = ec;
+                    return;
+                }
+                read_more();
+            });
+        };
+        net::async_write(stream_, net::buffer(bytes), [&](boost::system::error_code ec, std::size_t) {
+            if (ec)
+                last = ec;
+            else
+                read_more();
+        });
+        io_.restart();
+        io_.run();
+        if (error) *error = last;
+        return received;
+    }
+
+  private:
+    net::io_context io_;
+    boost::beast::tcp_stream stream_;
+    boost::beast::flat_buffer buffer_;
+};
+
+/// One request on a fresh connection.
+inline http_result http_send(std::uint16_t port, http::request<http::string_body> request,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    http_connection connection(port);
+    return connection.send(std::move(request), timeout);
+}
+
+inline http::request<http::string_body> make_request(http::verb method, std::string target,
+                                                     std::string body = {}) {
+    http::request<http::string_body> request{method, target, 11};
+    request.body() = std::move(body);
+    return request;
+}
+
+} // namespace test_support

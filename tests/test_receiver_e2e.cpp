@@ -1,0 +1,267 @@
+// The receiver over loopback, started in-process with the public mock_receiver API.
+#include <allquiet/webhook/mock_receiver.hpp>
+
+#define BOOST_TEST_MODULE receiver_e2e
+#include "http_client.hpp"
+#include "test_support.hpp"
+
+#include <allquiet/webhook/patch.hpp>
+
+#include <boost/json/parse.hpp>
+
+#include <future>
+#include <set>
+#include <thread>
+
+namespace aq = allquiet::webhook;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+using test_support::http_connection;
+using test_support::http_send;
+using test_support::make_request;
+namespace http = test_support::http;
+
+namespace {
+
+const std::string secret = "dev-secret";
+const std::string incident_body = test_support::read_data_file("sample-incident.json");
+
+http::request<http::string_body> signed_post(std::string target,
+                                             aq::signing_method method = aq::signing_method::allquiet,
+                                             const std::string& key = secret,
+                                             std::string body = incident_body) {
+    auto request = make_request(http::verb::post, std::move(target), body);
+    request.set(http::field::content_type, "application/json");
+    const auto headers = aq::sign_now(method, key, body);
+    request.set(headers.signature.name, headers.signature.value);
+    request.set(headers.timestamp.name, headers.timestamp.value);
+    return request;
+}
+
+aq::mock_receiver_options small_limits() {
+    aq::mock_receiver_options options;
+    options.max_body = 4096;
+    options.read_timeout = 300ms;
+    return options;
+}
+
+/// After any abuse the receiver must still answer a good delivery at once.
+void check_still_serving(const aq::mock_receiver& receiver) {
+    const auto result = http_send(receiver.port(), make_request(http::verb::get, "/_aqhook/health"), 2s);
+    BOOST_TEST(!result.error, result.error.message());
+    BOOST_TEST(result.response.result_int() == 200u);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(signed_deliveries_verified_over_the_network) {
+    aq::mock_receiver receiver(R"({"secrets": ["dev-secret"],
+        "default": {"patch": {"operations": {"appendIntent": {"intent": "Resolved"}}}}})");
+    BOOST_TEST(receiver.url() == "http://127.0.0.1:" + std::to_string(receiver.port()));
+
+    for (auto method : {aq::signing_method::allquiet, aq::signing_method::aws}) {
+        const auto result = http_send(receiver.port(), signed_post("/hooks/aq", method));
+        BOOST_TEST_REQUIRE(!result.error);
+        BOOST_TEST(result.response.result_int() == 200u);
+        const auto patch = aq::parse_patch(result.response.body()).value();
+        BOOST_TEST((patch.operations.append_intent->intent == aq::intent::resolved));
+    }
+    const auto wrong = http_send(receiver.port(), signed_post("/hooks/aq", aq::signing_method::aws, "other"));
+    BOOST_TEST(wrong.response.result_int() == 401u);
+    BOOST_TEST(json::parse(wrong.response.body()).at("error") == "signature mismatch");
+
+    const auto entries = receiver.wait_for(3, 2s).value();
+    BOOST_TEST(entries[0].verification.status == "invalid");
+    BOOST_TEST((*entries[1].verification.method == aq::signing_method::aws));
+    BOOST_TEST(entries[2].verification.status == "valid");
+    BOOST_TEST(entries[2].body == incident_body);
+    BOOST_TEST(entries[2].header("x-aq-signature").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(keep_alive_connections_serve_many_requests) {
+    aq::mock_receiver receiver;
+    http_connection connection(receiver.port());
+    for (int i = 0; i < 20; ++i) {
+        const auto result = connection.send(make_request(http::verb::post, "/k/" + std::to_string(i), "x"));
+        BOOST_TEST_REQUIRE(!result.error);
+        BOOST_TEST(result.response.result_int() == 200u);
+    }
+    BOOST_TEST(receiver.journal().size() == 20u);
+}
+
+BOOST_AUTO_TEST_CASE(limits_get_clear_answers_and_the_server_goes_on) {
+    aq::mock_receiver receiver("{}", small_limits());
+
+    auto big = make_request(http::verb::post, "/big", std::string(4097, 'x'));
+    const auto too_big = http_send(receiver.port(), big);
+    BOOST_TEST(too_big.response.result_int() == 413u);
+    BOOST_TEST(http_send(receiver.port(), make_request(http::verb::post, "/fits", std::string(4096, 'x')))
+                   .response.result_int() == 200u);
+
+    auto fat_headers = make_request(http::verb::post, "/h", "x");
+    fat_headers.set("X-Padding", std::string(9000, 'p'));
+    BOOST_TEST(http_send(receiver.port(), fat_headers).response.result_int() == 431u);
+
+    http_connection garbage(receiver.port());
+    boost::system::error_code ec;
+    const auto answer = garbage.raw("\x16\x03\x01 this is not HTTP\r\n\r\n", 2s, &ec);
+    BOOST_TEST(answer.rfind("HTTP/1.1 400", 0) == 0u, answer);
+    BOOST_TEST((ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset)); // closed after
+
+    http_connection idle(receiver.port());
+    const auto start = std::chrono::steady_clock::now();
+    const auto nothing = idle.raw("", 5s, &ec);
+    BOOST_TEST(nothing.empty());
+    BOOST_TEST((std::chrono::steady_clock::now() - start < 3s)); // closed by the read timeout, not ours
+
+    http_connection slow(receiver.port());
+    const auto cut =
+        slow.raw("POST /cut HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly part", 5s, &ec);
+    BOOST_TEST(cut.empty()); // an unfinished request is dropped at the read timeout
+    check_still_serving(receiver);
+    BOOST_TEST(receiver.journal().size() == 1u); // only the one that fitted was a delivery
+}
+
+BOOST_AUTO_TEST_CASE(faults_and_delays) {
+    aq::mock_receiver receiver(R"({"rules": [
+        {"name": "reset", "match": {"path": "/reset"}, "respond": {"fault": "reset"}},
+        {"name": "hang", "match": {"path": "/hang"}, "respond": {"fault": "timeout"}},
+        {"name": "slow", "match": {"path": "/slow"}, "respond": {"status": 202, "delayMs": 200}}]})");
+
+    const auto reset = http_send(receiver.port(), make_request(http::verb::post, "/reset", "x"));
+    BOOST_TEST(reset.error.failed());
+
+    const auto hang = http_send(receiver.port(), make_request(http::verb::post, "/hang", "x"), 300ms);
+    BOOST_TEST((hang.error == boost::beast::error::timeout));
+
+    const auto slow = http_send(receiver.port(), make_request(http::verb::post, "/slow", "x"));
+    BOOST_TEST(slow.response.result_int() == 202u);
+    BOOST_TEST(slow.elapsed.count() >= 200);
+
+    const auto entries = receiver.wait_for(3, 2s).value();
+    BOOST_TEST(*entries[2].response.fault == "reset");
+    BOOST_TEST(*entries[1].response.fault == "timeout");
+    BOOST_TEST(entries[0].response.status == 202u);
+    check_still_serving(receiver);
+}
+
+BOOST_AUTO_TEST_CASE(a_sequence_answers_500_then_200) {
+    aq::mock_receiver receiver(R"({"rules": [{"name": "flaky", "match": {"path": "/flaky"},
+        "respond": {"sequence": [{"status": 500}, {"status": 200}]}}]})");
+    BOOST_TEST(
+        http_send(receiver.port(), make_request(http::verb::post, "/flaky", "x")).response.result_int() ==
+        500u);
+    BOOST_TEST(
+        http_send(receiver.port(), make_request(http::verb::post, "/flaky", "x")).response.result_int() ==
+        200u);
+    BOOST_TEST(
+        http_send(receiver.port(), make_request(http::verb::post, "/flaky", "x")).response.result_int() ==
+        200u);
+}
+
+BOOST_AUTO_TEST_CASE(the_wait_endpoint_answers_as_soon_as_enough_arrived) {
+    aq::mock_receiver receiver;
+    auto waiting = std::async(std::launch::async, [&] {
+        return http_send(receiver.port(),
+                         make_request(http::verb::get, "/_aqhook/requests/wait?count=3&timeoutMs=10000"));
+    });
+    std::this_thread::sleep_for(50ms); // let the wait start first (it would also pass if it did not)
+    for (int i = 0; i < 3; ++i)
+        http_send(receiver.port(), make_request(http::verb::post, "/w", std::to_string(i)));
+    const auto result = waiting.get();
+    BOOST_TEST(result.response.result_int() == 200u);
+    BOOST_TEST(json::parse(result.response.body()).as_array().size() == 3u);
+    BOOST_TEST(result.elapsed.count() < 5000);
+
+    const auto timed_out = http_send(
+        receiver.port(), make_request(http::verb::get, "/_aqhook/requests/wait?count=4&timeoutMs=100"));
+    BOOST_TEST(timed_out.response.result_int() == 408u);
+    BOOST_TEST(timed_out.elapsed.count() >= 100);
+}
+
+BOOST_AUTO_TEST_CASE(configuration_replaced_at_run_time) {
+    aq::mock_receiver receiver;
+    auto put = make_request(http::verb::put, "/_aqhook/config", R"({"default": {"status": 418}})");
+    BOOST_TEST(http_send(receiver.port(), put).response.result_int() == 200u);
+    BOOST_TEST(http_send(receiver.port(), make_request(http::verb::post, "/x", "x")).response.result_int() ==
+               418u);
+    auto bad =
+        make_request(http::verb::put, "/_aqhook/config", R"({"rules": [{"respond": {"status": 1000}}]})");
+    const auto refused = http_send(receiver.port(), bad);
+    BOOST_TEST(refused.response.result_int() == 400u);
+    BOOST_TEST(refused.response.body().find("/rules/0/respond/status") != std::string::npos);
+
+    BOOST_TEST(!receiver.set_config(R"({"default": {"status": 203}})").has_value());
+    BOOST_TEST(receiver.set_config(R"({"default": 1})")->pointer == "/default");
+    BOOST_TEST(http_send(receiver.port(), make_request(http::verb::post, "/x", "x")).response.result_int() ==
+               203u);
+    receiver.clear_journal();
+    BOOST_TEST(receiver.journal().empty());
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_deliveries_are_each_journaled_once) {
+    aq::mock_receiver_options options;
+    options.journal_size = 5000;
+    aq::mock_receiver receiver(R"({"secrets": ["dev-secret"]})", options);
+    constexpr int clients = 8, per_client = 60;
+    std::vector<std::thread> threads;
+    std::atomic<int> ok{0};
+    for (int c = 0; c < clients; ++c) {
+        threads.emplace_back([&, c] {
+            http_connection connection(receiver.port());
+            for (int i = 0; i < per_client; ++i) {
+                const std::string id = std::to_string(c) + "-" + std::to_string(i);
+                const auto result = connection.send(signed_post("/hooks/" + id, aq::signing_method::allquiet,
+                                                                secret, R"({"delivery":")" + id + R"("})"));
+                if (!result.error && result.response.result_int() == 200) ++ok;
+            }
+        });
+    }
+    for (auto& t : threads)
+        t.join();
+    BOOST_TEST(ok.load() == clients * per_client);
+    const auto entries = receiver.wait_for(clients * per_client, 5s).value();
+    BOOST_TEST(entries.size() == static_cast<std::size_t>(clients * per_client));
+    std::set<std::string> targets;
+    std::set<std::uint64_t> ids;
+    for (const auto& e : entries) {
+        targets.insert(e.target);
+        ids.insert(e.id);
+        BOOST_TEST(e.verification.status == "valid");
+    }
+    BOOST_TEST(targets.size() == entries.size()); // every delivery once, none twice
+    BOOST_TEST(ids.size() == entries.size());
+}
+
+BOOST_AUTO_TEST_CASE(log_lines_are_json_without_secrets) {
+    std::mutex mutex;
+    std::vector<std::string> lines;
+    aq::mock_receiver_options options;
+    options.log = [&](std::string_view line) {
+        std::lock_guard lock(mutex);
+        lines.emplace_back(line);
+    };
+    options.extra_secrets = {secret};
+    {
+        aq::mock_receiver receiver("{}", options);
+        http_send(receiver.port(), signed_post("/hooks/log"));
+        http_send(receiver.port(), signed_post("/hooks/log", aq::signing_method::aws, "wrong"));
+    }
+    std::lock_guard lock(mutex);
+    BOOST_TEST_REQUIRE(lines.size() == 2u);
+    const auto first = json::parse(lines[0]);
+    BOOST_TEST(first.at("method") == "POST");
+    BOOST_TEST(first.at("target") == "/hooks/log");
+    BOOST_TEST(first.at("verification") == "valid");
+    BOOST_TEST(first.at("status") == 200);
+    BOOST_TEST(first.as_object().contains("durationUs"));
+    BOOST_TEST(aq::timestamp::parse(first.at("time").as_string()).has_value());
+    BOOST_TEST(json::parse(lines[1]).at("status") == 401);
+    for (const auto& line : lines)
+        BOOST_TEST(line.find(secret) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(bad_configuration_throws_with_the_reason) {
+    BOOST_CHECK_EXCEPTION(aq::mock_receiver(R"({"policy": "lenient"})"), aq::input_exception,
+                          [](const aq::input_exception& e) { return e.error().pointer == "/policy"; });
+}
