@@ -96,10 +96,11 @@ struct receiver_config {
 
 /// What the command line adds to every configuration loaded (the file, and PUT replacements).
 struct config_overrides {
-    std::vector<std::string> secrets;           ///< added to the document's
-    std::optional<std::string> signing_method;  ///< replaces `signingMethod`
-    std::optional<long long> tolerance_seconds; ///< replaces `toleranceSeconds`
-    std::optional<std::string> policy;          ///< replaces `policy`
+    std::vector<std::string> secrets;          ///< added to the document's
+    std::optional<std::string> signing_method; ///< replaces `signingMethod`
+    /// Replaces `toleranceSeconds`: a number of seconds, or null for no timestamp check.
+    std::optional<boost::json::value> tolerance_seconds;
+    std::optional<std::string> policy; ///< replaces `policy`
 };
 
 /// The configuration used when none is given: no secrets, no rules, 200 with an empty body.

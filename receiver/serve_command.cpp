@@ -44,6 +44,7 @@ int serve_command(const arguments& args) {
         throw usage_error("--tolerance and --no-tolerance exclude each other");
     if (cli.has("tolerance"))
         settings.overrides.tolerance_seconds = cli.number("tolerance", 300, 0, 31'536'000);
+    if (cli.has("no-tolerance")) settings.overrides.tolerance_seconds = nullptr;
     if (const auto path = cli.get("allow-ips")) {
         auto list = aq::parse_address_list(read_file_or_stdin(*path));
         if (!list) throw usage_error(*path + ": " + list.error().message());
@@ -54,17 +55,9 @@ int serve_command(const arguments& args) {
     std::string config_text(default_config_json);
     if (const auto path = cli.get("config")) config_text = read_file_or_stdin(*path);
 
-    // --no-tolerance is a null toleranceSeconds in the document.
-    if (cli.has("no-tolerance")) settings.overrides.tolerance_seconds.reset();
     std::optional<receiver_state> state;
     try {
         state.emplace(config_text, std::move(settings));
-        if (cli.has("no-tolerance")) {
-            auto source = state->config()->config->source;
-            source.as_object()["toleranceSeconds"] = nullptr;
-            if (auto problem = state->replace_config(boost::json::serialize(source)))
-                throw aq::input_exception(*problem);
-        }
     } catch (const aq::input_exception& e) {
         throw usage_error("configuration: " + std::string(e.what()));
     }

@@ -99,6 +99,9 @@ BOOST_AUTO_TEST_CASE(command_line_overrides_apply_to_every_document) {
     BOOST_TEST((config->policy == aqhook::verification_policy::record));
     const auto redacted = aqhook::redacted(*config);
     BOOST_TEST(redacted.at("secrets") == boost::json::parse(R"(["<redacted>", "<redacted>"])"));
+
+    overrides.tolerance_seconds = nullptr; // --no-tolerance
+    BOOST_TEST(!parse_receiver_config("{}", overrides).value()->tolerance.enabled);
 }
 
 BOOST_AUTO_TEST_CASE(errors_name_the_member_and_the_rule) {
