@@ -72,6 +72,19 @@ enum class error {
     method_not_accepted,
     /// The request carries no signature headers at all.
     unsigned_request,
+
+    // Templates.
+
+    /// A template that does not compile.
+    template_syntax,
+    /// A call with parameters of a helper that does not exist.
+    missing_helper,
+    /// In strict mode, a path that names nothing.
+    missing_value,
+    /// A helper reported an error (wrong arguments to a built-in, or a C++ helper threw).
+    helper_failed,
+    /// Rendering passed the output size or nesting depth limit.
+    render_limit,
 };
 
 namespace detail {
@@ -112,6 +125,11 @@ class error_category_impl final : public boost::system::error_category {
         case error::no_secret: return "no signing secret configured";
         case error::method_not_accepted: return "signing method not accepted";
         case error::unsigned_request: return "request is not signed";
+        case error::template_syntax: return "template syntax error";
+        case error::missing_helper: return "missing helper";
+        case error::missing_value: return "missing value";
+        case error::helper_failed: return "helper failed";
+        case error::render_limit: return "render limit exceeded";
         }
         return "unknown allquiet.webhook error";
     }
