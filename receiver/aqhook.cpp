@@ -17,6 +17,7 @@ struct subcommand {
 
 constexpr subcommand subcommands[] = {
     {"serve", "run the mock receiver", aqhook::serve_command},
+    {"render", "render a request template against an incident", aqhook::render_command},
     {"sign", "sign a body and print the signature headers", aqhook::sign_command},
     {"verify", "check a signature against a body", aqhook::verify_command},
 };

@@ -14,6 +14,7 @@ using arguments = std::vector<std::string_view>;
 int sign_command(const arguments& args);
 int verify_command(const arguments& args);
 int serve_command(const arguments& args);
+int render_command(const arguments& args);
 
 /// Declares --secret (repeatable) and --secret-file on a command line.
 void add_secret_options(command_line& cli);

@@ -8,6 +8,7 @@
 
 #include <boost/json/value.hpp>
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -130,9 +131,10 @@ struct data_frame {
     std::optional<json::value> index, key, first, last;
 };
 
+/// `as |a b|`: the names, and the values the block's helper gave (each gives two, with one).
 struct block_param_scope {
     const std::vector<std::string>* names;
-    std::vector<value_ptr> values;
+    std::array<value_ptr, 2> values;
 };
 
 class renderer {
@@ -237,39 +239,42 @@ class renderer {
         return *a == *b;
     }
 
-    /// Runs a block's program against a context, as Handlebars.js's wrapProgram does: the
-    /// context becomes a new depth for `../` only when it differs from the current one.
-    std::string run_program(const program* p, value_ptr context, const data_frame* frame,
-                            const std::vector<std::string>* param_names = nullptr,
-                            std::vector<value_ptr> params = {}) {
-        if (!p) return {};
+    /// Runs a block's program against a context, writing into the output, as Handlebars.js's
+    /// wrapProgram does: the context becomes a new depth for `../` only when it differs from
+    /// the current one. The program's output is one string piece of the caller's run.
+    void run_into(const program* p, value_ptr context, const data_frame* frame,
+                  const std::vector<std::string>* param_names = nullptr, value_ptr param0 = nullptr,
+                  value_ptr param1 = nullptr) {
+        flush_sum();
+        run_has_string_ = true;
+        if (!p) return;
         depth_guard guard(*this);
         const bool pushed = !same_context(context, depths_.back());
         if (pushed) depths_.push_back(context);
         const value_ptr outer = std::exchange(current_, context);
-        if (param_names) scopes_.push_back({param_names, std::move(params)});
-        std::string saved;
-        saved.swap(out_);
-        const auto saved_terms = std::exchange(sum_terms_, 0);
-        const auto saved_sum = sum_;
-        const auto saved_first = first_term_;
-        const bool saved_has_string = std::exchange(run_has_string_, false);
-        try {
-            render_body(*p, frame);
-            flush_sum();
-        } catch (...) {
-            out_.swap(saved);
-            throw;
-        }
+        const bool scoped = param_names && !param_names->empty();
+        if (scoped) scopes_.push_back({param_names, {param0, param1}});
+        run_has_string_ = false;
+        render_body(*p, frame);
+        flush_sum();
+        run_has_string_ = true;
+        if (scoped) scopes_.pop_back();
         current_ = outer;
-        out_.swap(saved);
-        sum_terms_ = saved_terms;
-        sum_ = saved_sum;
-        first_term_ = saved_first;
-        run_has_string_ = saved_has_string;
-        if (param_names) scopes_.pop_back();
         if (pushed) depths_.pop_back();
-        return saved;
+    }
+
+    /// The same, returned as a string (for helpers written in C++).
+    std::string run_to_string(const program* p, value_ptr context, const data_frame* frame,
+                              const std::vector<std::string>* param_names = nullptr,
+                              value_ptr param0 = nullptr) {
+        flush_sum();
+        const bool had_string = run_has_string_;
+        const std::size_t mark = out_.size();
+        run_into(p, context, frame, param_names, param0);
+        std::string text = out_.substr(mark);
+        out_.resize(mark);
+        run_has_string_ = had_string;
+        return text;
     }
 
     void render_body(const program& p, const data_frame* frame) {
@@ -396,28 +401,27 @@ class renderer {
 
     /// The helper name a call may refer to: a one-part path that is not data, `this` or `../`,
     /// or a literal (looked up by its text).
-    static std::optional<std::string> helper_name(const expr& name) {
+    static const std::string* helper_name(const expr& name) {
         if (const auto* p = std::get_if<path_expr>(&name))
-            if (!p->data && !p->scoped && p->depth == 0 && p->parts.size() == 1) return p->parts.front();
-        if (const auto* l = std::get_if<literal_expr>(&name)) return l->original;
-        return std::nullopt;
+            if (!p->data && !p->scoped && p->depth == 0 && p->parts.size() == 1) return &p->parts.front();
+        if (const auto* l = std::get_if<literal_expr>(&name)) return &l->original;
+        return nullptr;
     }
 
     // ---- calls ---------------------------------------------------------------------------
 
     struct call_result {
         call_result(value_ptr v = nullptr) : value(v) {}
-        call_result(value_ptr v, std::string t, bool is_safe = false)
-            : value(v), text(std::move(t)), safe(is_safe) {}
+        explicit call_result(std::string safe_text) : text(std::move(safe_text)) {}
+        static call_result written() {
+            call_result r;
+            r.wrote = true;
+            return r;
+        }
 
-        value_ptr value;
-        std::optional<std::string> text; ///< a block helper's output, or a safe string
-        bool safe = false;
-    };
-
-    struct block_context {
-        const block_node* block;
-        const data_frame* frame;
+        value_ptr value = nullptr;
+        std::optional<std::string> text; ///< a helper's safe string
+        bool wrote = false;              ///< a block wrote its output already
     };
 
     static bool is_builtin(std::string_view name) {
@@ -443,7 +447,8 @@ class renderer {
         else
             value = evaluate(call.name, frame);
         if (!block) return {value};
-        return {nullptr, block_helper_missing(*block, value, frame)};
+        block_helper_missing(*block, value, frame);
+        return call_result::written();
     }
 
     static std::string path_text(const expr& e) {
@@ -454,31 +459,29 @@ class renderer {
 
     /// A block whose name is a value: true or an object renders the block, false, null,
     /// undefined and empty arrays the inverse, a non-empty array renders the block per element.
-    std::string block_helper_missing(const block_node& block, value_ptr value, const data_frame* frame) {
+    void block_helper_missing(const block_node& block, value_ptr value, const data_frame* frame) {
         const value_ptr self = current_this();
-        if (value && value->is_bool() && value->get_bool()) return run_program(block.body.get(), self, frame);
+        if (value && value->is_bool() && value->get_bool()) return run_into(block.body.get(), self, frame);
         if (!value || value->is_null() || (value->is_bool() && !value->get_bool()))
-            return run_program(block.inverse.get(), self, frame);
+            return run_into(block.inverse.get(), self, frame);
         if (value->is_array()) {
-            if (value->get_array().empty()) return run_program(block.inverse.get(), self, frame);
+            if (value->get_array().empty()) return run_into(block.inverse.get(), self, frame);
             return each(block, value, frame);
         }
-        return run_program(block.body.get(), value, frame);
+        run_into(block.body.get(), value, frame);
     }
 
-    std::string each(const block_node& block, value_ptr collection, const data_frame* frame) {
+    void each(const block_node& block, value_ptr collection, const data_frame* frame) {
         data_frame iteration;
         iteration.parent = frame;
         iteration.root = frame ? frame->root : nullptr;
-        std::string out;
         std::size_t count = 0;
         auto run = [&](value_ptr item, json::value key, std::size_t index, bool last) {
             iteration.index = static_cast<std::int64_t>(index);
-            iteration.key = key;
+            iteration.key = std::move(key);
             iteration.first = index == 0;
             iteration.last = last;
-            out += run_program(block.body.get(), item, &iteration, &block.block_params,
-                               {item, keep(std::move(key))});
+            run_into(block.body.get(), item, &iteration, &block.block_params, item, &*iteration.key);
             ++count;
         };
         if (collection && collection->is_array()) {
@@ -493,15 +496,14 @@ class renderer {
                 ++i;
             }
         }
-        if (count == 0) return run_program(block.inverse.get(), current_this(), frame);
-        return out;
+        if (count == 0) run_into(block.inverse.get(), current_this(), frame);
     }
 
     call_result call_builtin(const std::string& name, const call_expr& call, const data_frame* frame,
                              const block_node* block) {
-        std::vector<value_ptr> params;
-        for (const auto& p : call.params)
-            params.push_back(evaluate(p, frame));
+        auto param = [&](std::size_t i) {
+            return i < call.params.size() ? evaluate(call.params[i], frame) : nullptr;
+        };
         auto hash_value = [&](std::string_view key) -> value_ptr {
             for (const auto& [k, v] : call.hash)
                 if (k == key) return evaluate(v, frame);
@@ -512,34 +514,41 @@ class renderer {
         const program* inverse = block ? block->inverse.get() : nullptr;
 
         if (name == "if" || name == "unless") {
-            if (params.size() != 1) fail(error::helper_failed, "#" + name + " requires exactly one argument");
+            if (call.params.size() != 1)
+                fail(error::helper_failed, "#" + name + " requires exactly one argument");
+            const value_ptr condition = param(0);
             const bool falsy =
-                (!js_truthy(hash_value("includeZero")) && !js_truthy(params[0])) || is_empty(params[0]);
-            const bool take_body = name == "if" ? !falsy : falsy;
-            return {nullptr, run_program(take_body ? body : inverse, self, frame)};
+                (!js_truthy(hash_value("includeZero")) && !js_truthy(condition)) || is_empty(condition);
+            run_into((name == "if") != falsy ? body : inverse, self, frame);
+            return call_result::written();
         }
         if (name == "with") {
-            if (params.size() != 1) fail(error::helper_failed, "#with requires exactly one argument");
-            if (is_empty(params[0])) return {nullptr, run_program(inverse, self, frame)};
-            return {nullptr,
-                    run_program(body, params[0], frame, block ? &block->block_params : nullptr, {params[0]})};
+            if (call.params.size() != 1) fail(error::helper_failed, "#with requires exactly one argument");
+            const value_ptr context = param(0);
+            if (is_empty(context))
+                run_into(inverse, self, frame);
+            else
+                run_into(body, context, frame, block ? &block->block_params : nullptr, context);
+            return call_result::written();
         }
         if (name == "each") {
-            if (params.empty()) fail(error::helper_failed, "Must pass iterator to #each");
-            if (!block) return {nullptr, std::string()};
-            return {nullptr, each(*block, params[0], frame)};
+            if (call.params.empty()) fail(error::helper_failed, "Must pass iterator to #each");
+            const value_ptr collection = param(0);
+            if (block) each(*block, collection, frame);
+            return call_result::written();
         }
         if (name == "lookup") {
-            if (params.size() < 2 || !js_truthy(params[0])) return {params.empty() ? nullptr : params[0]};
+            const value_ptr object = param(0);
+            if (call.params.size() < 2 || !js_truthy(object)) return {object};
             std::string field;
-            append_js_string(field, params[1]);
-            return {property(params[0], field)};
+            append_js_string(field, param(1));
+            return {property(object, field)};
         }
         // log
         std::string message;
-        for (std::size_t i = 0; i < params.size(); ++i) {
+        for (std::size_t i = 0; i < call.params.size(); ++i) {
             if (i) message += ' ';
-            append_js_string(message, params[i]);
+            append_js_string(message, param(i));
         }
         std::string level = "info";
         if (const value_ptr given = hash_value("level")) {
@@ -575,10 +584,11 @@ class renderer {
                          nullptr};
         if (block) {
             info.fn = [this, block, frame](const json::value& ctx) {
-                return run_program(block->body.get(), keep(ctx), frame, &block->block_params, {keep(ctx)});
+                const value_ptr kept = keep(ctx);
+                return run_to_string(block->body.get(), kept, frame, &block->block_params, kept);
             };
             info.inverse = [this, block, frame](const json::value& ctx) {
-                return run_program(block->inverse.get(), keep(ctx), frame);
+                return run_to_string(block->inverse.get(), keep(ctx), frame);
             };
         } else {
             info.fn = info.inverse = [](const json::value&) { return std::string(); };
@@ -591,7 +601,7 @@ class renderer {
         } catch (const std::exception& e) {
             fail(error::helper_failed, "helper \"" + name + "\": " + e.what());
         }
-        if (auto* safe = std::get_if<safe_string>(&result)) return {nullptr, std::move(safe->text), true};
+        if (auto* safe = std::get_if<safe_string>(&result)) return call_result(std::move(safe->text));
         return {keep(std::move(std::get<json::value>(result)))};
     }
 
@@ -599,37 +609,35 @@ class renderer {
 
     void render_mustache(const mustache_node& m, const data_frame* frame) {
         const call_result result = invoke(m.call, frame, nullptr);
-        if (result.text) {
-            if (result.safe || !m.escaped)
-                append(*result.text);
-            else
-                append_escaped_text(*result.text);
-            return;
-        }
+        if (result.text) return append(*result.text); // a safe string
+        if (result.wrote) return;                     // a block helper used inline
         if (!m.escaped) return append_raw(result.value);
+        // Escaped output is a string piece even when empty.
+        flush_sum();
+        run_has_string_ = true;
+        const value_ptr v = result.value;
+        if (v && v->is_string()) return append_escaped_counted(v->get_string());
         std::string text;
-        append_js_string(text, result.value);
-        append_escaped_text(text);
+        append_js_string(text, v);
+        append_escaped_counted(text);
     }
 
-    void append_escaped_text(std::string_view text) {
-        std::string escaped;
-        append_escaped(escaped, text);
-        append(escaped);
+    void append_escaped_counted(std::string_view text) {
+        const std::size_t before = out_.size();
+        append_escaped(out_, text);
+        produced_ += out_.size() - before;
+        if (produced_ > options_.max_output)
+            fail(error::render_limit, "output larger than " + std::to_string(options_.max_output) + " bytes");
     }
 
     void render_block(const block_node& b, const data_frame* frame) {
         // A block named by a plain value or a helper unknown when Handlebars.js compiles
         // starts a new run of appends (its compiled code holds a statement there).
-        if (const auto name = helper_name(b.call.name); name && !is_builtin(*name)) break_run();
+        if (const auto* name = helper_name(b.call.name); name && !is_builtin(*name)) break_run();
         const call_result result = invoke(b.call, frame, &b);
-        if (result.text) {
-            flush_sum();
-            run_has_string_ = true;
-            out_.append(*result.text); // counted when its parts were produced
-        } else {
-            append_raw(result.value);
-        }
+        if (result.wrote) return;
+        if (result.text) return append(*result.text);
+        append_raw(result.value);
     }
 
     const render_options& options_;

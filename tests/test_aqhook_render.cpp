@@ -1,0 +1,94 @@
+// aqhook render, run as a user runs it.
+#define BOOST_TEST_MODULE aqhook_render
+#include "process.hpp"
+#include "test_support.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include <fstream>
+
+using test_support::run_process;
+namespace json = boost::json;
+
+namespace {
+
+const std::string aqhook = AQHOOK_PATH;
+
+std::string write_file(const std::string& name, const std::string& content) {
+    const std::string path = "/tmp/aqhook-render-test-" + name;
+    std::ofstream(path) << content;
+    return path;
+}
+
+const std::string request_template = write_file("template.hbs", R"({
+  "method": "POST",
+  "url": "https://hooks.example.com/aq/{{id}}",
+  "headers": {"X-Severity": "{{events.[0].severity}}"},
+  "enableIncidentUpdates": true,
+  "body": {"json": {"title": "{{title}}", "alert": "{{attributesByName.Alert.value}}"}}
+})");
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(renders_against_the_built_in_sample) {
+    const auto r = run_process({aqhook, "render", "--template", request_template});
+    BOOST_TEST(r.exit_code == 0, r.err);
+    const auto out = json::parse(r.out);
+    BOOST_TEST(out.at("url") == "https://hooks.example.com/aq/81cd20be-5837-4dd8-a951-2207a025a231");
+    BOOST_TEST(out.at("headers").at("X-Severity") == "Warning");
+    BOOST_TEST(out.at("body").at("json").at("alert") == "RAM &gt; 60%");
+    BOOST_TEST(out.at("enableIncidentUpdates") == true);
+}
+
+BOOST_AUTO_TEST_CASE(renders_against_a_given_incident_and_shows_text_or_http) {
+    const auto incident = write_file("incident.json", R"({"id": "abc", "title": "Disk full",
+        "events": [{"severity": "Critical", "modification": {"timestamp": "2026-01-01T00:00:00Z"}}],
+        "attributes": [{"name": "Alert", "value": "disk > 90%"}]})");
+    const auto r = run_process({aqhook, "render", "--template", request_template, "--incident", incident});
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(json::parse(r.out).at("body").at("json").at("title") == "Disk full");
+
+    const auto text = run_process(
+        {aqhook, "render", "--template", request_template, "--incident", incident, "--show", "text"});
+    BOOST_TEST(text.out.find(R"("alert": "disk &gt; 90%")") != std::string::npos, text.out);
+
+    const auto http = run_process(
+        {aqhook, "render", "--template", request_template, "--incident", incident, "--show", "http"});
+    BOOST_TEST(http.exit_code == 0);
+    BOOST_TEST(http.out.rfind("POST /aq/abc HTTP/1.1\nHost: hooks.example.com\nX-Severity: Critical\n", 0) ==
+                   0u,
+               http.out);
+    BOOST_TEST(http.out.find("Content-Type: application/json; charset=utf-8\n") != std::string::npos);
+    std::remove(incident.c_str());
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_exits_2_with_the_reason) {
+    const auto syntax = write_file("syntax.hbs", "{\"method\": \"POST\",\n \"url\": \"{{#if id}}\"}");
+    const auto r = run_process({aqhook, "render", "--template", syntax});
+    BOOST_TEST(r.exit_code == 2);
+    BOOST_TEST(r.err.find("never closed") != std::string::npos, r.err);
+
+    const auto not_json =
+        write_file("notjson.hbs", "{\"method\": \"POST\", \"url\": \"https://a/\", \"x\": {{title}} }");
+    const auto bad_json = run_process({aqhook, "render", "--template", not_json});
+    BOOST_TEST(bad_json.exit_code == 2);
+    BOOST_TEST(bad_json.err.find("in rendered line") != std::string::npos, bad_json.err);
+
+    const auto strict = run_process({aqhook, "render", "--template", request_template, "--strict",
+                                     "--incident", write_file("bare.json", "{}")});
+    BOOST_TEST(strict.exit_code == 2);
+    BOOST_TEST(strict.err.find("missing value") != std::string::npos, strict.err);
+
+    const auto incident = write_file("badincident.json", R"({"title": 5})");
+    const auto bad_incident =
+        run_process({aqhook, "render", "--template", request_template, "--incident", incident});
+    BOOST_TEST(bad_incident.exit_code == 2);
+    BOOST_TEST(bad_incident.err.find("/title") != std::string::npos);
+
+    BOOST_TEST(run_process({aqhook, "render"}).exit_code == 2);
+    BOOST_TEST(run_process({aqhook, "render", "--template", "/nonexistent"}).exit_code == 2);
+    BOOST_TEST(run_process({aqhook, "render", "--template", request_template, "--show", "pdf"}).exit_code ==
+               2);
+    for (const auto& p : {syntax, not_json, incident})
+        std::remove(p.c_str());
+}
