@@ -107,10 +107,18 @@ response_spec read_single_response(json_reader& r, const json::object& object) {
             out.status = static_cast<unsigned>(read_integer(r, member.value(), 100, 599));
         } else if (key == "headers") {
             out.headers = read_headers(r, member.value(), true);
-        } else if (key == "patch" || key == "body") {
-            if (has_body) r.fail(error::unknown_member, "give either patch or body, not both");
+        } else if (key == "patch" || key == "body" || key == "patchTemplate" || key == "bodyTemplate") {
+            if (has_body)
+                r.fail(error::unknown_member, "give one of patch, body, patchTemplate and bodyTemplate");
             has_body = true;
-            if (key == "patch") {
+            if (key == "patchTemplate" || key == "bodyTemplate") {
+                auto compiled = aq::handlebars_template::compile(read_string(r, member.value()));
+                if (!compiled) r.fail(error::template_syntax, compiled.error().detail);
+                out.body_template = std::make_shared<const aq::handlebars_template>(std::move(*compiled));
+                out.template_is_patch = key == "patchTemplate";
+                content_type =
+                    out.template_is_patch ? "application/json; charset=utf-8" : "text/plain; charset=utf-8";
+            } else if (key == "patch") {
                 auto patch = aq::patch_from_json(member.value());
                 if (!patch) {
                     auto e = patch.error();

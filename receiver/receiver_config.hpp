@@ -3,6 +3,7 @@
 #pragma once
 
 #include <allquiet/webhook/error.hpp>
+#include <allquiet/webhook/handlebars.hpp>
 #include <allquiet/webhook/request_template.hpp>
 #include <allquiet/webhook/signature.hpp>
 
@@ -44,6 +45,9 @@ struct response_spec {
     unsigned status = 200;
     std::vector<aq::header_field> headers; ///< including Content-Type when there is a body
     std::string body;
+    /// `bodyTemplate` or `patchTemplate`: rendered against the delivery's JSON body per answer.
+    std::shared_ptr<const aq::handlebars_template> body_template;
+    bool template_is_patch = false; ///< the rendered text must be a valid patch
     std::chrono::milliseconds delay{0};
     fault fault_kind = fault::none;
 };

@@ -1,6 +1,7 @@
 #include "request_handler.hpp"
 
 #include <allquiet/webhook/detail/json_io.hpp>
+#include <allquiet/webhook/patch.hpp>
 
 #include <boost/json/serialize.hpp>
 
@@ -290,14 +291,21 @@ handler_result handle_request(receiver_state& state, const http_request& request
         return finish(std::move(result));
     }
 
+    // The body as JSON, parsed at most once: for json conditions and answer templates.
     std::optional<json::value> body_json;
-    if (std::any_of(config.rules.begin(), config.rules.end(),
-                    [](const rule& r) { return !r.match.json.empty(); }))
-        if (auto parsed = aq::detail::parse_json_text(request.body())) body_json = std::move(*parsed);
+    bool body_parsed = false;
+    auto parsed_body = [&]() -> const std::optional<json::value>& {
+        if (!body_parsed)
+            if (auto parsed = aq::detail::parse_json_text(request.body())) body_json = std::move(*parsed);
+        body_parsed = true;
+        return body_json;
+    };
 
     const response_spec* chosen = nullptr;
     for (const auto& r : config.rules) {
-        if (!rule_matches(r.match, request, path_of(target), status, body_json)) continue;
+        if (!rule_matches(r.match, request, path_of(target), status,
+                          r.match.json.empty() ? body_json : parsed_body()))
+            continue;
         chosen = &r.respond.next();
         entry.rule = r.name;
         break;
@@ -308,6 +316,23 @@ handler_result handle_request(receiver_state& state, const http_request& request
     for (const auto& h : chosen->headers)
         result.reply.insert(h.name, h.value);
     result.reply.body() = chosen->body;
+    if (chosen->body_template) {
+        static const json::value no_json = json::object();
+        const auto& context = parsed_body();
+        auto rendered = chosen->body_template->render(context ? *context : no_json);
+        std::optional<aq::input_error> problem;
+        if (!rendered)
+            problem = rendered.error();
+        else if (chosen->template_is_patch)
+            if (auto patch = aq::parse_patch(*rendered); !patch) problem = patch.error();
+        if (problem) {
+            // The configuration's fault, not the sender's: 500 with the reason, journaled.
+            result.reply = json_reply(500, json::object{{"error", "answer template: " + problem->message()}},
+                                      version, keep_alive);
+            return finish(std::move(result));
+        }
+        result.reply.body() = std::move(*rendered);
+    }
     result.reply.keep_alive(keep_alive);
     result.reply.prepare_payload();
     result.delay = chosen->delay;

@@ -153,6 +153,10 @@ BOOST_AUTO_TEST_CASE(errors_name_the_member_and_the_rule) {
                      error::unknown_member, "/rules/0/match/body");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"name": 5, "respond": {}})")), error::wrong_type,
                      "/rules/0/name");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"bodyTemplate": "{{#if x}}"}})")),
+                     error::template_syntax, "/rules/0/respond/bodyTemplate");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"bodyTemplate": "x", "body": "y"}})")),
+                     error::unknown_member, "/rules/0/respond/body");
     CHECK_FAILS_WITH(parse_receiver_config(R"({"secrets": [""]})"), error::out_of_range, "/secrets/0");
     CHECK_FAILS_WITH(parse_receiver_config(R"({"secrets": "s"})"), error::wrong_type, "/secrets");
     CHECK_FAILS_WITH(parse_receiver_config(R"({"signingMethod": "hmac"})"), error::unknown_value,

@@ -283,3 +283,27 @@ BOOST_AUTO_TEST_CASE(admin_api) {
     f.admin(http::verb::get, "/_aqhook/nothing", {}, 404);
     BOOST_TEST(f.state.journal().size() == 2u); // admin requests are not deliveries
 }
+
+BOOST_AUTO_TEST_CASE(answer_templates_render_against_the_delivery) {
+    fixture f(R"({"rules": [
+      {"name": "ticket", "match": {"path": "/ticket"},
+       "respond": {"patchTemplate": "{\"operations\": {\"upsertAttributes\": {\"attributes\": [{\"name\": \"Ticket\", \"value\": \"OPS-{{id}}\"}]}}}"}},
+      {"name": "echo", "match": {"path": "/echo"}, "respond": {"bodyTemplate": "got {{title}}{{#unless title}}nothing{{/unless}}"}},
+      {"name": "broken", "match": {"path": "/broken"}, "respond": {"patchTemplate": "{\"operations\": {\"appendIntent\": {\"intent\": \"{{title}}\"}}}"}}]})");
+    const auto ticket = f.send(delivery("/ticket"));
+    BOOST_TEST(ticket.reply.result_int() == 200u);
+    const auto patch = aq::parse_patch(ticket.reply.body()).value();
+    BOOST_TEST(patch.operations.upsert_attributes->attributes.at(0).value ==
+               "OPS-81cd20be-5837-4dd8-a951-2207a025a231");
+    BOOST_TEST(ticket.reply[http::field::content_type] == "application/json; charset=utf-8");
+    BOOST_TEST(f.last().response.body == ticket.reply.body());
+
+    BOOST_TEST(f.send(delivery("/echo")).reply.body() == "got RAM above 60%");
+    BOOST_TEST(f.send(delivery("/echo", "not json")).reply.body() == "got nothing");
+
+    const auto broken = f.send(delivery("/broken")); // renders to intent "RAM above 60%": no patch
+    BOOST_TEST(broken.reply.result_int() == 500u);
+    BOOST_TEST(std::string(json::parse(broken.reply.body()).at("error").as_string())
+                   .find("answer template: /operations/appendIntent/intent") == 0u);
+    BOOST_TEST(f.last().response.status == 500u);
+}

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <allquiet/webhook/detail/handlebars_ast.hpp>
+#include <allquiet/webhook/detail/text_position.hpp>
 #include <allquiet/webhook/error.hpp>
 
 #include <algorithm>
@@ -632,16 +633,7 @@ class template_parser {
 
   public:
     std::pair<std::size_t, std::size_t> line_and_column(std::size_t position) const {
-        std::size_t line = 1, column = 1;
-        for (std::size_t i = 0; i < position && i < text_.size(); ++i) {
-            if (text_[i] == '\n') {
-                ++line;
-                column = 1;
-            } else {
-                ++column;
-            }
-        }
-        return {line, column};
+        return detail::line_and_column(text_, position);
     }
 
   private:

@@ -7,6 +7,7 @@
 // such as the patch).
 #pragma once
 
+#include <allquiet/webhook/detail/text_position.hpp>
 #include <allquiet/webhook/enums.hpp>
 #include <allquiet/webhook/error.hpp>
 #include <allquiet/webhook/timestamp.hpp>
@@ -327,15 +328,7 @@ inline result<json::value> parse_json_text(std::string_view text) {
     if (!ec && consumed < text.size()) ec = json::error::extra_data;
     if (!ec) parser.finish(ec);
     if (ec) {
-        std::size_t line = 1, column = 1;
-        for (std::size_t i = 0; i < consumed && i < text.size(); ++i) {
-            if (text[i] == '\n') {
-                ++line;
-                column = 1;
-            } else {
-                ++column;
-            }
-        }
+        const auto [line, column] = line_and_column(text, consumed);
         const bool deep = ec == json::error::too_deep;
         return input_error{deep ? make_error_code(error::too_deep) : make_error_code(error::syntax),
                            {},
