@@ -2,8 +2,10 @@
 #pragma once
 
 #include <allquiet/webhook/address_list.hpp>
+#include <allquiet/webhook/delivery.hpp>
 #include <allquiet/webhook/enums.hpp>
 #include <allquiet/webhook/error.hpp>
+#include <allquiet/webhook/forwarding.hpp>
 #include <allquiet/webhook/handlebars.hpp>
 #include <allquiet/webhook/handlebars_options.hpp>
 #include <allquiet/webhook/incident.hpp>

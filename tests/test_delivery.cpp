@@ -1,0 +1,179 @@
+// Sending deliveries: against the mock receiver over http, and against a TLS server with a
+// certificate the test makes.
+#include <allquiet/webhook/delivery.hpp>
+
+#define BOOST_TEST_MODULE delivery
+#include "process.hpp"
+#include "test_support.hpp"
+
+#include <allquiet/webhook/mock_receiver.hpp>
+
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <thread>
+
+namespace aq = allquiet::webhook;
+namespace json = boost::json;
+namespace net = boost::asio;
+namespace http = boost::beast::http;
+using namespace std::chrono_literals;
+
+namespace {
+
+const aq::incident sample = aq::parse_incident(test_support::read_data_file("sample-incident.json")).value();
+
+aq::request_description request_to(const std::string& url, bool updates = true) {
+    aq::request_description d;
+    d.method = "POST";
+    d.url = url;
+    d.body.kind = aq::body_kind::json;
+    d.body.json = json::object{{"id", *sample.id}, {"title", *sample.title}};
+    d.enable_incident_updates = updates;
+    return d;
+}
+
+const char* resolve_config = R"({"secrets": ["dev-secret"], "rules": [
+    {"name": "resolve", "match": {"path": "/resolve"}, "respond": {"patch": {"operations": {"appendIntent": {"intent": "Resolved"}}}}},
+    {"name": "ticket", "match": {"path": "/ticket"}, "respond": {"patch": {"operations": {"addAttributes": {"attributes": [{"name": "Ticket", "value": "OPS-1"}]}}}}},
+    {"name": "hang", "match": {"path": "/hang"}, "respond": {"fault": "timeout"}},
+    {"name": "reset", "match": {"path": "/reset"}, "respond": {"fault": "reset"}},
+    {"name": "junk", "match": {"path": "/junk"}, "respond": {"body": "this is no patch"}},
+    {"name": "fail", "match": {"path": "/fail"}, "respond": {"status": 503}}]})";
+
+aq::delivery_options signed_with(const std::string& secret) {
+    aq::delivery_options options;
+    options.signing_method = aq::signing_method::allquiet;
+    options.secret = secret;
+    return options;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_signed_delivery_is_answered_with_a_patch_that_applies) {
+    aq::mock_receiver receiver(resolve_config);
+    const auto sent = aq::deliver(request_to(receiver.url() + "/resolve"), signed_with("dev-secret"));
+    BOOST_TEST_REQUIRE(sent.succeeded(), sent.error_detail);
+    BOOST_TEST(sent.response->status == 200u);
+    BOOST_TEST(*sent.request.header("x-aq-signature") != "");
+    BOOST_TEST(sent.duration.count() > 0);
+    BOOST_TEST_REQUIRE(sent.patch.has_value());
+    const auto after = aq::apply_delivery(sample, sent,
+                                          [] {
+                                              aq::apply_options o;
+                                              o.enforce_allowed_intents = false;
+                                              return o;
+                                          }())
+                           .value();
+    BOOST_TEST((*after.current_status() == aq::status::resolved));
+
+    const auto entry = receiver.journal().at(0);
+    BOOST_TEST(entry.verification.status == "valid");
+    BOOST_TEST(entry.body == sent.request.body); // the bytes signed are the bytes sent
+    BOOST_TEST(*entry.header("Content-Type") == "application/json; charset=utf-8");
+
+    const auto ticket = aq::deliver(request_to(receiver.url() + "/ticket"), signed_with("dev-secret"));
+    BOOST_TEST(*aq::apply_delivery(sample, ticket).value().find_attribute("Ticket")->value == "OPS-1");
+}
+
+BOOST_AUTO_TEST_CASE(failures_are_reported_not_thrown) {
+    aq::mock_receiver receiver(resolve_config);
+    const auto refused = aq::deliver(request_to(receiver.url() + "/resolve"), signed_with("wrong"));
+    BOOST_TEST(!refused.succeeded());
+    BOOST_TEST(refused.response->status == 401u);
+    BOOST_TEST(!refused.patch.has_value());
+    BOOST_TEST(aq::apply_delivery(sample, refused).error().detail == "no 2xx answer to read a patch from");
+
+    auto quick = signed_with("dev-secret");
+    quick.timeout = 300ms;
+    const auto hang = aq::deliver(request_to(receiver.url() + "/hang"), quick);
+    BOOST_TEST(!hang.succeeded());
+    BOOST_TEST((hang.error == boost::beast::error::timeout));
+    BOOST_TEST(hang.error_detail == "no answer within 300 ms");
+    BOOST_TEST(hang.duration < 2s);
+
+    const auto reset = aq::deliver(request_to(receiver.url() + "/reset"), signed_with("dev-secret"));
+    BOOST_TEST(reset.error.failed());
+    BOOST_TEST(!reset.response.has_value());
+
+    const auto junk = aq::deliver(request_to(receiver.url() + "/junk"), signed_with("dev-secret"));
+    BOOST_TEST(junk.succeeded());
+    BOOST_TEST_REQUIRE(junk.patch.has_value());
+    BOOST_TEST(junk.patch->has_error());
+    const auto untouched = aq::apply_delivery(sample, junk);
+    BOOST_TEST(untouched.error().code == aq::error::syntax);
+
+    BOOST_TEST(
+        aq::deliver(request_to(receiver.url() + "/fail"), signed_with("dev-secret")).response->status ==
+        503u);
+    const auto no_updates =
+        aq::deliver(request_to(receiver.url() + "/resolve", false), signed_with("dev-secret"));
+    BOOST_TEST(!no_updates.patch.has_value());
+    BOOST_TEST(aq::apply_delivery(sample, no_updates).error().detail ==
+               "the template does not set enableIncidentUpdates");
+
+    const auto closed_port = [] {
+        aq::mock_receiver gone;
+        return gone.port();
+    }();
+    const auto nobody = aq::deliver(request_to("http://127.0.0.1:" + std::to_string(closed_port) + "/"));
+    BOOST_TEST((nobody.error == boost::asio::error::connection_refused));
+    BOOST_TEST(nobody.error_detail == "connection refused");
+
+    auto bad = request_to("http://127.0.0.1/");
+    bad.method = "BREW";
+    BOOST_TEST(aq::deliver(bad).error == aq::error::invalid_method);
+}
+
+BOOST_AUTO_TEST_CASE(https_with_a_certificate_the_test_makes) {
+    char dir_template[] = "/tmp/aqhook-tls-XXXXXX";
+    BOOST_TEST_REQUIRE(mkdtemp(dir_template) != nullptr);
+    const std::string dir = dir_template, key = dir + "/key.pem", cert = dir + "/cert.pem";
+    const auto made = test_support::run_process(
+        {"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+         "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"});
+    BOOST_TEST_REQUIRE(made.exit_code == 0, made.err);
+
+    // A one-connection-at-a-time TLS server answering every request with a resolve patch.
+    net::io_context io;
+    net::ssl::context context(net::ssl::context::tls_server);
+    context.use_certificate_chain_file(cert);
+    context.use_private_key_file(key, net::ssl::context::pem);
+    net::ip::tcp::acceptor acceptor(io, {net::ip::make_address("127.0.0.1"), 0});
+    const auto port = acceptor.local_endpoint().port();
+    std::thread server([&] {
+        for (int served = 0; served < 3; ++served) {
+            boost::system::error_code ec;
+            net::ssl::stream<net::ip::tcp::socket> tls(acceptor.accept(), context);
+            tls.handshake(net::ssl::stream_base::server, ec);
+            if (ec) continue; // a client that refused our certificate
+            boost::beast::flat_buffer buffer;
+            http::request<http::string_body> request;
+            http::read(tls, buffer, request, ec);
+            http::response<http::string_body> response{http::status::ok, 11};
+            response.body() = R"({"operations":{"appendIntent":{"intent":"Resolved"}}})";
+            response.prepare_payload();
+            http::write(tls, response, ec);
+            tls.shutdown(ec);
+        }
+    });
+
+    const auto url = "https://localhost:" + std::to_string(port) + "/hook";
+    auto trusted = signed_with("s");
+    trusted.ca_file = cert;
+    const auto ok = aq::deliver(request_to(url), trusted);
+    BOOST_TEST(ok.succeeded(), ok.error_detail);
+    BOOST_TEST(ok.patch.has_value());
+
+    const auto untrusted = aq::deliver(request_to(url), signed_with("s"));
+    BOOST_TEST(!untrusted.succeeded());
+    BOOST_TEST(untrusted.error_detail.find("certificate verify failed") != std::string::npos,
+               untrusted.error_detail);
+
+    auto insecure = signed_with("s");
+    insecure.verify_certificates = false;
+    BOOST_TEST(aq::deliver(request_to(url), insecure).succeeded());
+    server.join();
+    test_support::run_process({"/bin/rm", "-rf", dir});
+}
