@@ -18,6 +18,9 @@ struct subcommand {
 constexpr subcommand subcommands[] = {
     {"serve", "run the mock receiver", aqhook::serve_command},
     {"render", "render a request template against an incident", aqhook::render_command},
+    {"send", "render, sign and send a delivery, show the answer", aqhook::send_command},
+    {"replay", "send the deliveries of an incident's history", aqhook::replay_command},
+    {"apply", "apply an incident patch to an incident", aqhook::apply_command},
     {"sign", "sign a body and print the signature headers", aqhook::sign_command},
     {"verify", "check a signature against a body", aqhook::verify_command},
 };

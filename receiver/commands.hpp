@@ -3,6 +3,12 @@
 
 #include "command_line.hpp"
 
+#include <allquiet/webhook/handlebars.hpp>
+#include <allquiet/webhook/incident.hpp>
+#include <allquiet/webhook/request_template.hpp>
+
+#include <optional>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +21,18 @@ int sign_command(const arguments& args);
 int verify_command(const arguments& args);
 int serve_command(const arguments& args);
 int render_command(const arguments& args);
+int send_command(const arguments& args);
+int replay_command(const arguments& args);
+int apply_command(const arguments& args);
+
+/// The incident in a file, or the built-in sample without one; throws usage_error.
+allquiet::webhook::incident load_incident(const std::optional<std::string>& path);
+
+/// A compiled request template from a file; throws usage_error.
+allquiet::webhook::handlebars_template load_template(const std::string& path);
+
+/// A request as the seed page's "HTTP Request" pane shows it: request line, headers, body.
+std::string http_text(const allquiet::webhook::http_request& request);
 
 /// Declares --secret (repeatable) and --secret-file on a command line.
 void add_secret_options(command_line& cli);
