@@ -32,6 +32,13 @@ inline std::string slurp(const std::string& path) {
     return s.str();
 }
 
+/// Writes `content` to /tmp/aqhook-test-NAME and returns the path.
+inline std::string write_temp_file(const std::string& name, const std::string& content) {
+    const std::string path = "/tmp/aqhook-test-" + name;
+    std::ofstream(path, std::ios::binary) << content;
+    return path;
+}
+
 /// Runs `argv` to completion. Output goes through files, so no pipe can fill up and block.
 inline process_result run_process(const std::vector<std::string>& argv, const std::string& input = {}) {
     char dir_template[] = "/tmp/aqhook-test-XXXXXX";

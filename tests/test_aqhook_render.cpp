@@ -14,13 +14,7 @@ namespace {
 
 const std::string aqhook = AQHOOK_PATH;
 
-std::string write_file(const std::string& name, const std::string& content) {
-    const std::string path = "/tmp/aqhook-render-test-" + name;
-    std::ofstream(path) << content;
-    return path;
-}
-
-const std::string request_template = write_file("template.hbs", R"({
+const std::string request_template = test_support::write_temp_file("render-template.hbs", R"({
   "method": "POST",
   "url": "https://hooks.example.com/aq/{{id}}",
   "headers": {"X-Severity": "{{events.[0].severity}}"},
@@ -41,7 +35,8 @@ BOOST_AUTO_TEST_CASE(renders_against_the_built_in_sample) {
 }
 
 BOOST_AUTO_TEST_CASE(renders_against_a_given_incident_and_shows_text_or_http) {
-    const auto incident = write_file("incident.json", R"({"id": "abc", "title": "Disk full",
+    const auto incident =
+        test_support::write_temp_file("render-incident.json", R"({"id": "abc", "title": "Disk full",
         "events": [{"severity": "Critical", "modification": {"timestamp": "2026-01-01T00:00:00Z"}}],
         "attributes": [{"name": "Alert", "value": "disk > 90%"}]})");
     const auto r = run_process({aqhook, "render", "--template", request_template, "--incident", incident});
@@ -63,23 +58,24 @@ BOOST_AUTO_TEST_CASE(renders_against_a_given_incident_and_shows_text_or_http) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_input_exits_2_with_the_reason) {
-    const auto syntax = write_file("syntax.hbs", "{\"method\": \"POST\",\n \"url\": \"{{#if id}}\"}");
+    const auto syntax = test_support::write_temp_file("render-syntax.hbs",
+                                                      "{\"method\": \"POST\",\n \"url\": \"{{#if id}}\"}");
     const auto r = run_process({aqhook, "render", "--template", syntax});
     BOOST_TEST(r.exit_code == 2);
     BOOST_TEST(r.err.find("never closed") != std::string::npos, r.err);
 
-    const auto not_json =
-        write_file("notjson.hbs", "{\"method\": \"POST\", \"url\": \"https://a/\", \"x\": {{title}} }");
+    const auto not_json = test_support::write_temp_file(
+        "render-notjson.hbs", "{\"method\": \"POST\", \"url\": \"https://a/\", \"x\": {{title}} }");
     const auto bad_json = run_process({aqhook, "render", "--template", not_json});
     BOOST_TEST(bad_json.exit_code == 2);
     BOOST_TEST(bad_json.err.find("in rendered line") != std::string::npos, bad_json.err);
 
     const auto strict = run_process({aqhook, "render", "--template", request_template, "--strict",
-                                     "--incident", write_file("bare.json", "{}")});
+                                     "--incident", test_support::write_temp_file("render-bare.json", "{}")});
     BOOST_TEST(strict.exit_code == 2);
     BOOST_TEST(strict.err.find("missing value") != std::string::npos, strict.err);
 
-    const auto incident = write_file("badincident.json", R"({"title": 5})");
+    const auto incident = test_support::write_temp_file("render-badincident.json", R"({"title": 5})");
     const auto bad_incident =
         run_process({aqhook, "render", "--template", request_template, "--incident", incident});
     BOOST_TEST(bad_incident.exit_code == 2);

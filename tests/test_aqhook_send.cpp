@@ -18,14 +18,8 @@ namespace {
 
 const std::string aqhook = AQHOOK_PATH;
 
-std::string write_file(const std::string& name, const std::string& content) {
-    const std::string path = "/tmp/aqhook-send-test-" + name;
-    std::ofstream(path) << content;
-    return path;
-}
-
 const std::string request_template =
-    write_file("template.hbs", R"({"method": "POST", "url": "http://example.invalid/",
+    test_support::write_temp_file("send-template.hbs", R"({"method": "POST", "url": "http://example.invalid/",
   "enableIncidentUpdates": true,
   "body": {"json": {"id": "{{id}}", "intent": "{{events.[0].modification.intent}}", "count": {{eventsTotalCount}} } } })");
 
@@ -56,7 +50,7 @@ std::vector<std::string> send_args(const aq::mock_receiver& receiver, const std:
 
 BOOST_AUTO_TEST_CASE(send_apply_shows_the_resolved_incident) {
     aq::mock_receiver receiver(receiver_config);
-    const auto output = write_file("after.json", "");
+    const auto output = test_support::write_temp_file("send-after.json", "");
     const auto r = run_process(send_args(receiver, "/resolve", {"--apply", "--output-incident", output}));
     BOOST_TEST(r.exit_code == 0, r.err << r.out);
     BOOST_TEST(r.out.find("== HTTP Request\nPOST /resolve HTTP/1.1\n") == 0u, r.out);
@@ -102,7 +96,8 @@ BOOST_AUTO_TEST_CASE(send_failures_exit_1_with_the_reason) {
 
 BOOST_AUTO_TEST_CASE(replay_sends_what_each_mode_selects) {
     aq::mock_receiver receiver(receiver_config);
-    const auto incident = write_file("history.json", R"({"id": "h", "allowedIntents": [], "events": [
+    const auto incident =
+        test_support::write_temp_file("send-history.json", R"({"id": "h", "allowedIntents": [], "events": [
       {"status": "Resolved", "modification": {"timestamp": "2026-01-01T10:30:00Z", "intent": "Resolved"}},
       {"status": "Open", "modification": {"timestamp": "2026-01-01T10:20:00Z", "intent": "Forwarded"}},
       {"status": "Open", "modification": {"timestamp": "2026-01-01T10:10:00Z", "intent": "Commented"}},
@@ -143,23 +138,23 @@ BOOST_AUTO_TEST_CASE(replay_sends_what_each_mode_selects) {
 }
 
 BOOST_AUTO_TEST_CASE(apply_prints_the_patched_incident) {
-    const auto patch =
-        write_file("patch.json", R"({"operations": {"appendIntent": {"intent": "Resolved"}}})");
+    const auto patch = test_support::write_temp_file(
+        "send-patch.json", R"({"operations": {"appendIntent": {"intent": "Resolved"}}})");
     const auto r =
         run_process({aqhook, "apply", "--incident",
                      std::string(ALLQUIET_TEST_DATA_DIR) + "/sample-incident.json", "--patch", patch});
     BOOST_TEST(r.exit_code == 0, r.err);
     BOOST_TEST((*aq::parse_incident(r.out).value().current_status() == aq::status::resolved));
 
-    const auto bad =
-        write_file("bad-patch.json", R"({"operations": {"appendIntent": {"intent": "Closed"}}})");
+    const auto bad = test_support::write_temp_file(
+        "send-bad-patch.json", R"({"operations": {"appendIntent": {"intent": "Closed"}}})");
     const auto refused =
         run_process({aqhook, "apply", "--incident",
                      std::string(ALLQUIET_TEST_DATA_DIR) + "/sample-incident.json", "--patch", bad});
     BOOST_TEST(refused.exit_code == 2);
     BOOST_TEST(refused.err.find("/operations/appendIntent/intent") != std::string::npos);
-    const auto not_allowed =
-        write_file("ack.json", R"({"operations": {"appendIntent": {"intent": "Investigated"}}})");
+    const auto not_allowed = test_support::write_temp_file(
+        "send-ack.json", R"({"operations": {"appendIntent": {"intent": "Investigated"}}})");
     const auto sample = std::string(ALLQUIET_TEST_DATA_DIR) + "/sample-incident.json";
     BOOST_TEST(run_process({aqhook, "apply", "--incident", sample, "--patch", not_allowed}).exit_code == 2);
     BOOST_TEST(run_process({aqhook, "apply", "--incident", sample, "--patch", not_allowed,

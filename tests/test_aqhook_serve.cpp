@@ -33,16 +33,11 @@ std::uint16_t port_of(const std::string& first_line) {
     return static_cast<std::uint16_t>(std::stoi(match[1]));
 }
 
-std::string write_file(const std::string& name, const std::string& content) {
-    const std::string path = "/tmp/aqhook-serve-test-" + name;
-    std::ofstream(path) << content;
-    return path;
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_CASE(serves_verifies_and_stops_cleanly_on_sigterm) {
-    const auto config = write_file("config.json", R"({"rules": [{"name": "slow", "match": {"path": "/slow"},
+    const auto config = test_support::write_temp_file(
+        "serve-config.json", R"({"rules": [{"name": "slow", "match": {"path": "/slow"},
         "respond": {"status": 200, "delayMs": 400, "patch": {"operations": {"appendIntent": {"intent": "Resolved"}}}}}]})");
     child_process server({aqhook, "serve", "--port", "0", "--config", config, "--secret", "cli-secret"});
     const auto port = port_of(server.read_line());
@@ -86,7 +81,7 @@ BOOST_AUTO_TEST_CASE(embedded_default_and_sigint) {
 }
 
 BOOST_AUTO_TEST_CASE(allow_list_refuses_other_peers) {
-    const auto list = write_file("ips.json", R"({"ips": ["203.0.113.0/24"]})");
+    const auto list = test_support::write_temp_file("serve-ips.json", R"({"ips": ["203.0.113.0/24"]})");
     child_process server({aqhook, "serve", "--port", "0", "--allow-ips", list, "--quiet"});
     const auto port = port_of(server.read_line());
     BOOST_TEST(http_send(port, make_request(http::verb::post, "/h", "x")).response.result_int() == 403u);
@@ -108,14 +103,14 @@ BOOST_AUTO_TEST_CASE(allow_list_refuses_other_peers) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_start_up_input_exits_2_with_the_reason) {
-    const auto config =
-        write_file("bad.json", R"({"rules": [{"name": "r", "respond": {"patch": {"operations": {}}}}]})");
+    const auto config = test_support::write_temp_file(
+        "serve-bad.json", R"({"rules": [{"name": "r", "respond": {"patch": {"operations": {}}}}]})");
     const auto bad_config = run_process({aqhook, "serve", "--port", "0", "--config", config});
     BOOST_TEST(bad_config.exit_code == 2);
     BOOST_TEST(bad_config.err.find("/rules/0/respond/patch/operations") != std::string::npos, bad_config.err);
     BOOST_TEST(bad_config.err.find("in rule 'r'") != std::string::npos);
 
-    const auto empty_list = write_file("empty.json", R"({"ips": []})");
+    const auto empty_list = test_support::write_temp_file("serve-empty.json", R"({"ips": []})");
     BOOST_TEST(run_process({aqhook, "serve", "--port", "0", "--allow-ips", empty_list}).exit_code == 2);
     BOOST_TEST(run_process({aqhook, "serve", "--port", "70000"}).exit_code == 2);
     BOOST_TEST(run_process({aqhook, "serve", "--config", "/nonexistent.json"}).exit_code == 2);
