@@ -1,11 +1,16 @@
 #include "request_handler.hpp"
+#include "sample_incident.hpp"
+#include "web_page.hpp"
 
 #include <allquiet/webhook/detail/json_io.hpp>
 #include <allquiet/webhook/patch.hpp>
 
 #include <boost/json/serialize.hpp>
 
+#include <boost/json/parse.hpp>
+
 #include <charconv>
+#include <variant>
 
 namespace allquiet::webhook {
 
@@ -124,6 +129,42 @@ std::optional<long long> parse_number(std::string_view text, long long min, long
     return value;
 }
 
+/// The page's "Trigger Dummy Request": the sample incident, signed as asked, to `path`.
+/// Returns the request, or why the form is wrong.
+std::variant<http_request, std::string> dummy_delivery(std::string_view form_json) {
+    const auto form = aq::detail::parse_json_text(form_json);
+    if (!form || !form->is_object()) return std::string("expected a JSON object");
+    const auto& o = form->as_object();
+    auto text = [&](std::string_view key, std::string_view fallback) -> std::optional<std::string> {
+        const auto* v = o.if_contains(key);
+        if (!v) return std::string(fallback);
+        if (!v->is_string()) return std::nullopt;
+        return std::string(v->as_string());
+    };
+    const auto method = text("signingMethod", "allquiet");
+    const auto secret = text("secret", "");
+    const auto path = text("path", "/hooks/dummy");
+    if (!method || !secret || !path) return std::string("signingMethod, secret and path are strings");
+    if (path->empty() || path->front() != '/' || path->rfind(admin_prefix, 0) == 0 || !aq::detail::is_field_value(*path) ||
+        path->find(' ') != std::string::npos)
+        return std::string("path must start with / and lie outside ") + std::string(admin_prefix);
+    const auto signing = aq::signing_method_from_string(*method);
+    if (!signing && *method != "none") return std::string("signingMethod is allquiet, aws or none");
+    if (signing && secret->empty()) return std::string("signing needs a secret");
+
+    http_request request{http::verb::post, *path, 11};
+    request.set(http::field::host, "aqhook");
+    request.set(http::field::content_type, "application/json; charset=utf-8");
+    request.body() = json::serialize(json::parse(sample_incident_json));
+    if (signing) {
+        const auto headers = aq::sign_now(*signing, *secret, request.body());
+        request.set(headers.signature.name, headers.signature.value);
+        request.set(headers.timestamp.name, headers.timestamp.value);
+    }
+    request.prepare_payload();
+    return request;
+}
+
 handler_result admin(receiver_state& state, const http_request& request) {
     const auto version = request.version();
     const bool keep_alive = request.keep_alive();
@@ -144,6 +185,27 @@ handler_result admin(receiver_state& state, const http_request& request) {
         return false;
     };
 
+    if (path.empty()) {
+        if (!only({http::verb::get, http::verb::head})) return error_reply(405, "use GET");
+        handler_result result;
+        result.reply = http_response{http::status::ok, version};
+        result.reply.set(http::field::content_type, "text/html; charset=utf-8");
+        result.reply.set(http::field::cache_control, "no-store");
+        // The page needs nothing from elsewhere; forbidding it keeps a delivery's body inert.
+        result.reply.set("Content-Security-Policy",
+                         "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'");
+        result.reply.body() = web_page_html;
+        result.reply.keep_alive(keep_alive);
+        result.reply.prepare_payload();
+        return result;
+    }
+    if (path == "dummy") {
+        if (!only({http::verb::post})) return error_reply(405, "use POST");
+        auto dummy = dummy_delivery(request.body());
+        if (auto* problem = std::get_if<std::string>(&dummy)) return error_reply(400, *problem);
+        const auto answered = handle_request(state, std::get<http_request>(dummy), "127.0.0.1");
+        return reply(200, json::object{{"status", answered.fault_kind == fault::none ? answered.reply.result_int() : 0u}});
+    }
     if (path == "health") {
         if (!only({http::verb::get, http::verb::head})) return error_reply(405, "use GET");
         return reply(200, json::object{{"status", "ok"}});

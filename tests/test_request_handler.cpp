@@ -307,3 +307,32 @@ BOOST_AUTO_TEST_CASE(answer_templates_render_against_the_delivery) {
                    .find("answer template: /operations/appendIntent/intent") == 0u);
     BOOST_TEST(f.last().response.status == 500u);
 }
+
+BOOST_AUTO_TEST_CASE(the_web_page_and_its_dummy_delivery) {
+    fixture f;
+    http_request get_page{http::verb::get, "/_aqhook/", 11};
+    const auto page = f.send(get_page);
+    BOOST_TEST(page.reply.result_int() == 200u);
+    BOOST_TEST(page.reply[http::field::content_type] == "text/html; charset=utf-8");
+    BOOST_TEST(page.reply.body().find("Latest requests") != std::string::npos);
+    BOOST_TEST(page.reply["Content-Security-Policy"].find("default-src 'none'") == 0u);
+
+    BOOST_TEST(f.admin(http::verb::post, "/_aqhook/dummy", R"({"signingMethod": "aws", "secret": "dev-secret"})") ==
+               json::parse(R"({"status": 200})"));
+    BOOST_TEST(f.last().verification.status == "valid");
+    BOOST_TEST((*f.last().verification.method == aq::signing_method::aws));
+    BOOST_TEST(f.last().target == "/hooks/dummy");
+    BOOST_TEST(*f.last().incident().value().title == "RAM above 60%");
+    BOOST_TEST(f.admin(http::verb::post, "/_aqhook/dummy", R"({"secret": "wrong", "path": "/x"})").at("status") == 401);
+    BOOST_TEST(f.last().target == "/x");
+    BOOST_TEST(f.admin(http::verb::post, "/_aqhook/dummy", R"({"signingMethod": "none"})").at("status") == 401);
+    BOOST_TEST(f.last().verification.status == "unsigned");
+    f.admin(http::verb::post, "/_aqhook/dummy", R"({"path": "/_aqhook/requests"})", 400);
+    f.admin(http::verb::post, "/_aqhook/dummy", R"({"path": "no-slash"})", 400);
+    f.admin(http::verb::post, "/_aqhook/dummy", R"({"signingMethod": "md5"})", 400);
+    f.admin(http::verb::post, "/_aqhook/dummy", R"({"signingMethod": "aws"})", 400); // no secret
+    f.admin(http::verb::post, "/_aqhook/dummy", R"({"secret": 5})", 400);
+    f.admin(http::verb::post, "/_aqhook/dummy", "not json", 400);
+    f.admin(http::verb::get, "/_aqhook/dummy", {}, 405);
+    for (const auto& entry : f.state.journal().snapshot()) BOOST_TEST(entry.body.find("dev-secret") == std::string::npos);
+}

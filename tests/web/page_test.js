@@ -1,0 +1,125 @@
+// The receiver's web page in a real browser: Debian's Chromium driven by playwright-core.
+// usage: node page_test.js AQHOOK SCREENSHOT.png
+'use strict';
+const fs = require('fs');
+const http = require('http');
+const crypto = require('crypto');
+const path = require('path');
+const { spawn } = require('child_process');
+
+const [aqhook, screenshot] = process.argv.slice(2);
+const chromiumPath = '/usr/bin/chromium';
+if (!fs.existsSync(chromiumPath)) {
+  console.log('SKIP: Debian\'s chromium is not installed (scripts/setup installs it where it can)');
+  process.exit(77);
+}
+const { chromium } = require(path.join(__dirname, 'node_modules', 'playwright-core'));
+
+const secret = 'dev-secret';
+const sample = fs.readFileSync(path.join(__dirname, '..', '..', 'data', 'sample-incident.json'), 'utf8');
+let passed = 0, failed = 0;
+function check(condition, what) {
+  if (condition) { passed++; } else { failed++; console.log('FAILED: ' + what); }
+}
+
+function post(base, target, body, headers) {
+  return new Promise((resolve, reject) => {
+    const request = http.request(base + target, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
+      (response) => { response.resume(); response.on('end', () => resolve(response.statusCode)); });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+function signed(body, key) {
+  const stamp = new Date().toISOString();
+  const signature = crypto.createHmac('sha256', key).update(stamp + ':' + body).digest('base64');
+  return { 'x-aq-signature': signature, 'x-aq-timestamp': stamp };
+}
+
+async function main() {
+  const server = spawn(aqhook, ['serve', '--port', '0', '--secret', secret, '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const base = await new Promise((resolve) => {
+    server.stdout.once('data', (chunk) => resolve(String(chunk).trim().replace('listening on ', '')));
+  });
+  let browser;
+  try {
+    const body = JSON.stringify(JSON.parse(sample));
+    await post(base, '/hooks/valid', body, signed(body, secret));
+    await post(base, '/hooks/invalid', body, signed(body, 'not-the-secret'));
+    await post(base, '/hooks/unsigned', body, {});
+    await post(base, '/hooks/script', '{"title": "<script>window.__xss = 1</script><img src=x onerror=\\"window.__xss=2\\">"}', {});
+
+    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu',
+      '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(base + '/_aqhook/');
+    await page.waitForFunction(() => document.querySelectorAll('tr.entry').length === 4, null, { timeout: 10000 });
+
+    check(await page.locator('#list .verification-valid').count() === 1, 'one valid entry');
+    check(await page.locator('#list .verification-invalid').count() === 1, 'one invalid entry');
+    check(await page.locator('#list .verification-unsigned').count() === 2, 'two unsigned entries');
+    check((await page.locator('#list .verification-invalid').textContent()).includes('signature mismatch'), 'reason shown');
+    check(await page.locator('#list td.status-2xx').count() === 1, 'one 2xx status');
+    check(await page.locator('#list td.status-4xx').count() === 3, 'three 401 statuses');
+
+    await page.locator('tr.entry[data-verification="valid"]').click();
+    const detail = await page.locator('#detail').textContent();
+    check(detail.includes('x-aq-signature'), 'request headers in the detail view');
+    const summary = await page.locator('.incident-summary').textContent();
+    check(summary.includes('RAM above 60%') && summary.includes('Open') && summary.includes('Warning'), 'incident summary: ' + summary);
+    check((await page.locator('.request-body').textContent()).includes('  "title": "RAM above 60%"'), 'body pretty-printed');
+    check(await page.locator('.response-body').count() === 1, 'response shown');
+
+    await page.locator('tr.entry[data-id="4"]').click();
+    check((await page.locator('.request-body').textContent()).includes('<script>window.__xss = 1</script>'), 'script shown as text');
+    check(await page.evaluate(() => window.__xss === undefined), 'script never ran');
+    check(await page.evaluate(() => document.querySelectorAll('#detail script, #detail img, #list script, #list img').length === 0),
+          'no element made from a body');
+    await page.screenshot({ path: screenshot, fullPage: true });
+
+    await page.selectOption('#filter-verification', 'invalid');
+    check(await page.locator('tr.entry:not([hidden])').count() === 1, 'filter by verification');
+    await page.selectOption('#filter-verification', '');
+    await page.selectOption('#filter-status', '4xx');
+    check(await page.locator('tr.entry:not([hidden])').count() === 3, 'filter by status');
+    await page.selectOption('#filter-status', '');
+
+    await page.selectOption('#dummy-method', 'aws');
+    await page.fill('#dummy-secret', secret);
+    await page.click('#dummy button[type=submit]');
+    await page.waitForFunction(() => document.querySelectorAll('tr.entry').length === 5, null, { timeout: 10000 });
+    check((await page.locator('#dummy-result').textContent()).includes('answered 200'), 'dummy delivery answered');
+    check(await page.locator('#list .verification-valid').count() === 2, 'dummy delivery verified');
+
+    await page.click('#clear');
+    await page.waitForFunction(() => document.querySelectorAll('tr.entry').length === 0, null, { timeout: 10000 });
+    check(await page.locator('#no-entries').isVisible(), 'empty journal message');
+
+    // A full journal (1000 entries) still shows promptly.
+    const start = Date.now();
+    for (let i = 0; i < 1000; i += 50) {
+      await Promise.all(Array.from({ length: 50 }, (_, k) => post(base, '/bulk/' + (i + k), '{}', {})));
+    }
+    const sent = Date.now();
+    await page.waitForFunction(() => document.querySelectorAll('tr.entry').length === 1000, null, { timeout: 20000 });
+    const shown = Date.now();
+    const t0 = Date.now();
+    await page.selectOption('#filter-status', '2xx');
+    const filterMs = Date.now() - t0;
+    check(await page.locator('tr.entry:not([hidden])').count() === 0, 'filter over 1000 entries');
+    console.log('full journal: 1000 deliveries sent in ' + (sent - start) + ' ms, shown ' + (shown - sent) +
+                ' ms later, filtered in ' + filterMs + ' ms');
+    check(errors.length === 0, 'no script errors: ' + errors.join('; '));
+  } finally {
+    if (browser) await browser.close();
+    server.kill('SIGTERM');
+  }
+  console.log('screenshot: ' + screenshot);
+  console.log('web page: ' + passed + ' passed, ' + failed + ' failed');
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+main().catch((e) => { console.log('FAILED: ' + e.stack); process.exit(1); });
