@@ -12,6 +12,7 @@
 #include <allquiet/webhook/error.hpp>
 #include <allquiet/webhook/timestamp.hpp>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/stream_parser.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -319,10 +320,11 @@ requires described<T>
 void read_json(json_reader& r, const json::value& v, T& out) { read_described(r, v, out); }
 
 /// Parses text with the SDK's depth limit. Syntax errors report line and column.
-inline result<json::value> parse_json_text(std::string_view text) {
+inline result<json::value> parse_json_text(std::string_view text, json::storage_ptr storage = {}) {
     json::parse_options options;
     options.max_depth = max_json_depth;
     json::stream_parser parser(json::storage_ptr(), options);
+    parser.reset(std::move(storage));
     boost::system::error_code ec;
     const std::size_t consumed = parser.write_some(text.data(), text.size(), ec);
     if (!ec && consumed < text.size()) ec = json::error::extra_data;
@@ -353,7 +355,9 @@ result<T> read_document(const json::value& v) {
 
 template <class T>
 result<T> read_document_text(std::string_view text) {
-    auto value = parse_json_text(text);
+    // The parsed tree lives only while it is read into T: one arena, freed at once.
+    json::monotonic_resource arena;
+    auto value = parse_json_text(text, &arena);
     if (!value) return value.error();
     return read_document<T>(*value);
 }
