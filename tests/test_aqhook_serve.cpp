@@ -56,7 +56,10 @@ BOOST_AUTO_TEST_CASE(serves_verifies_and_stops_cleanly_on_sigterm) {
 
     // A request in flight when SIGTERM arrives still gets its answer.
     auto in_flight = std::async(std::launch::async, [&] { return http_send(port, signed_post("/slow")); });
-    std::this_thread::sleep_for(150ms);
+    // It is journaled before its 400 ms delay starts: once the journal holds it, it is in flight.
+    const auto journaled =
+        http_send(port, make_request(http::verb::get, "/_aqhook/requests/wait?count=2&timeoutMs=5000"));
+    BOOST_TEST_REQUIRE(journaled.response.result_int() == 200u);
     server.signal(SIGTERM);
     const auto slow = in_flight.get();
     BOOST_TEST(!slow.error, slow.error.message());
