@@ -2,6 +2,52 @@
 
 #include <algorithm>
 
+#include <boost/json/object.hpp>
+
+namespace allquiet::webhook {
+
+boost::json::value to_json(const journal_entry& entry) {
+    namespace json = boost::json;
+    // Header names are written in lower case; repeated headers are joined with ", ".
+    auto headers_object = [](const std::vector<header_field>& headers) {
+        json::object out;
+        for (const auto& h : headers) {
+            std::string name = h.name;
+            for (auto& c : name)
+                c = detail::ascii_lower(c);
+            if (auto* existing = out.if_contains(name))
+                *existing = std::string(existing->as_string()) + ", " + h.value;
+            else
+                out.emplace(name, h.value);
+        }
+        return out;
+    };
+    auto optional_string = [](const std::optional<std::string>& s) {
+        return s ? json::value(*s) : json::value();
+    };
+    json::object verification{{"status", entry.verification.status},
+                              {"method", entry.verification.method
+                                             ? json::value(to_string(*entry.verification.method))
+                                             : json::value()},
+                              {"error", optional_string(entry.verification.error)}};
+    json::object response{{"status", entry.response.status},
+                          {"headers", headers_object(entry.response.headers)},
+                          {"body", entry.response.body},
+                          {"fault", optional_string(entry.response.fault)}};
+    return json::object{{"id", std::to_string(entry.id)},
+                        {"receivedAt", entry.received_at.text()},
+                        {"remoteAddress", entry.remote_address},
+                        {"method", entry.method},
+                        {"target", entry.target},
+                        {"headers", headers_object(entry.headers)},
+                        {"body", entry.body},
+                        {"verification", std::move(verification)},
+                        {"rule", optional_string(entry.rule)},
+                        {"response", std::move(response)}};
+}
+
+} // namespace allquiet::webhook
+
 namespace aqhook {
 
 std::uint64_t journal::append(aq::journal_entry entry) {

@@ -12,50 +12,6 @@
 #include <charconv>
 #include <variant>
 
-namespace allquiet::webhook {
-
-boost::json::value to_json(const journal_entry& entry) {
-    namespace json = boost::json;
-    // Header names are written in lower case; repeated headers are joined with ", ".
-    auto headers_object = [](const std::vector<header_field>& headers) {
-        json::object out;
-        for (const auto& h : headers) {
-            std::string name = h.name;
-            for (auto& c : name)
-                c = detail::ascii_lower(c);
-            if (auto* existing = out.if_contains(name))
-                *existing = std::string(existing->as_string()) + ", " + h.value;
-            else
-                out.emplace(name, h.value);
-        }
-        return out;
-    };
-    auto optional_string = [](const std::optional<std::string>& s) {
-        return s ? json::value(*s) : json::value();
-    };
-    json::object verification{{"status", entry.verification.status},
-                              {"method", entry.verification.method
-                                             ? json::value(to_string(*entry.verification.method))
-                                             : json::value()},
-                              {"error", optional_string(entry.verification.error)}};
-    json::object response{{"status", entry.response.status},
-                          {"headers", headers_object(entry.response.headers)},
-                          {"body", entry.response.body},
-                          {"fault", optional_string(entry.response.fault)}};
-    return json::object{{"id", std::to_string(entry.id)},
-                        {"receivedAt", entry.received_at.text()},
-                        {"remoteAddress", entry.remote_address},
-                        {"method", entry.method},
-                        {"target", entry.target},
-                        {"headers", headers_object(entry.headers)},
-                        {"body", entry.body},
-                        {"verification", std::move(verification)},
-                        {"rule", optional_string(entry.rule)},
-                        {"response", std::move(response)}};
-}
-
-} // namespace allquiet::webhook
-
 namespace aqhook {
 
 namespace json = boost::json;
@@ -145,8 +101,8 @@ std::variant<http_request, std::string> dummy_delivery(std::string_view form_jso
     const auto secret = text("secret", "");
     const auto path = text("path", "/hooks/dummy");
     if (!method || !secret || !path) return std::string("signingMethod, secret and path are strings");
-    if (path->empty() || path->front() != '/' || path->rfind(admin_prefix, 0) == 0 || !aq::detail::is_field_value(*path) ||
-        path->find(' ') != std::string::npos)
+    if (path->empty() || path->front() != '/' || path->rfind(admin_prefix, 0) == 0 ||
+        !aq::detail::is_field_value(*path) || path->find(' ') != std::string::npos)
         return std::string("path must start with / and lie outside ") + std::string(admin_prefix);
     const auto signing = aq::signing_method_from_string(*method);
     if (!signing && *method != "none") return std::string("signingMethod is allquiet, aws or none");
@@ -192,8 +148,9 @@ handler_result admin(receiver_state& state, const http_request& request) {
         result.reply.set(http::field::content_type, "text/html; charset=utf-8");
         result.reply.set(http::field::cache_control, "no-store");
         // The page needs nothing from elsewhere; forbidding it keeps a delivery's body inert.
-        result.reply.set("Content-Security-Policy",
-                         "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'");
+        result.reply.set(
+            "Content-Security-Policy",
+            "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'");
         result.reply.body() = web_page_html;
         result.reply.keep_alive(keep_alive);
         result.reply.prepare_payload();
@@ -204,7 +161,9 @@ handler_result admin(receiver_state& state, const http_request& request) {
         auto dummy = dummy_delivery(request.body());
         if (auto* problem = std::get_if<std::string>(&dummy)) return error_reply(400, *problem);
         const auto answered = handle_request(state, std::get<http_request>(dummy), "127.0.0.1");
-        return reply(200, json::object{{"status", answered.fault_kind == fault::none ? answered.reply.result_int() : 0u}});
+        return reply(
+            200,
+            json::object{{"status", answered.fault_kind == fault::none ? answered.reply.result_int() : 0u}});
     }
     if (path == "health") {
         if (!only({http::verb::get, http::verb::head})) return error_reply(405, "use GET");
