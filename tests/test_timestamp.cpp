@@ -50,3 +50,16 @@ BOOST_AUTO_TEST_CASE(rejects_what_is_not_rfc3339) {
     }
     BOOST_TEST(aq::timestamp::parse("2024-02-29T00:00:00Z").has_value()); // leap year
 }
+
+// Found by fuzz_incident, fuzz_patch and fuzz_signature: years past the range of a nanosecond
+// time_point overflowed while converting.
+BOOST_AUTO_TEST_CASE(years_outside_the_representable_range_are_refused) {
+    for (const char* bad : {"3774-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z", "0001-01-01T00:00:00Z",
+                            "1677-12-31T23:59:59Z", "2262-01-01T00:00:00Z"}) {
+        BOOST_TEST_CONTEXT(bad) {
+            BOOST_TEST(aq::timestamp::parse(bad).error().code == aq::error::malformed_timestamp);
+        }
+    }
+    BOOST_TEST(aq::timestamp::parse("1678-01-01T00:00:00+23:59").has_value());
+    BOOST_TEST(aq::timestamp::parse("2261-12-31T23:59:59.999999999-23:59").has_value());
+}

@@ -21,6 +21,7 @@ class timestamp {
   public:
     /// Parses RFC 3339 (`2023-12-17T11:51:08.844Z`, `...T11:51:08.8440000+00:00`): a date, `T`,
     /// a time with optional fraction (up to 9 digits are kept), and `Z` or a `±hh:mm` offset.
+    /// Years from 1678 to 2261, the range of a nanosecond `time_point`.
     static result<timestamp> parse(std::string_view text);
 
     /// The instant written as All Quiet writes it: UTC, milliseconds, `Z`
@@ -52,6 +53,10 @@ class timestamp {
 
 namespace detail {
 
+/// The years a `time_point` can hold whole.
+inline constexpr int min_year = 1678;
+inline constexpr int max_year = 2261;
+
 inline bool read_digits(std::string_view s, std::size_t pos, std::size_t count, int& out) {
     if (pos + count > s.size()) return false;
     out = 0;
@@ -73,6 +78,8 @@ inline std::optional<time_point> parse_rfc3339(std::string_view s) {
         return std::nullopt;
     const year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
     if (!date.ok() || h > 23 || mi > 59 || sec > 59) return std::nullopt;
+    // time_point counts nanoseconds in 64 bits: 1677-09-21 to 2262-04-11. Whole years inside.
+    if (y < min_year || y > max_year) return std::nullopt;
 
     std::size_t pos = 19;
     std::int64_t fraction_ns = 0;

@@ -1,0 +1,31 @@
+// The receiver's pure request handler fed raw HTTP, and its configuration loader fed anything:
+// the first byte chooses which.
+#include "request_handler.hpp"
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include <cstdint>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (size == 0) return 0;
+    const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
+    if (data[0] % 2 == 0) {
+        (void)aqhook::parse_receiver_config(input);
+        return 0;
+    }
+    static aqhook::receiver_state state(
+        R"({"secrets": ["s"], "policy": "record", "rules": [
+            {"name": "json", "match": {"path": "/hooks/*", "json": {"/events/0/severity": "Critical"}},
+             "respond": {"patchTemplate": "{\"operations\": {\"upsertAttributes\": {\"attributes\": [{\"name\": \"T\", \"value\": \"{{id}}x\"}]}}}"}},
+            {"name": "seq", "match": {"method": "PUT"}, "respond": {"sequence": [{"status": 500}, {"body": {"a": 1}}]}}]})",
+        {});
+    boost::beast::http::request_parser<boost::beast::http::string_body> parser;
+    parser.eager(true);
+    parser.body_limit(1 << 16);
+    boost::system::error_code ec;
+    parser.put(boost::asio::buffer(input.data(), input.size()), ec);
+    if (ec || !parser.is_done()) return 0;
+    (void)aqhook::handle_request(state, parser.get(), "127.0.0.1");
+    return 0;
+}
