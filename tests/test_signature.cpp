@@ -252,6 +252,24 @@ BOOST_AUTO_TEST_CASE(timestamp_bounds_one_second_inside_and_outside) {
     BOOST_TEST(!at(kat_time + hours(24 * 365), aq::timestamp_tolerance::none()));
 }
 
+// Found by fuzz_signature: dates centuries from the clock overflowed the difference.
+BOOST_AUTO_TEST_CASE(timestamps_centuries_away_are_refused_without_overflow) {
+    for (const char* far : {"1678-01-01T00:00:00.000Z", "1727-01-01T00:00:00.000Z"}) {
+        const auto h = aq::sign(aq::signing_method::allquiet, kat_secret, far, kat_body);
+        BOOST_TEST(make_verifier({kat_secret}, kat_time + hours(24 * 365 * 230))
+                       .check(header_map{{h.signature.name, h.signature.value},
+                                         {h.timestamp.name, h.timestamp.value}},
+                              kat_body)
+                       .error == error::timestamp_too_old);
+    }
+    const auto h = aq::sign(aq::signing_method::aws, kat_secret, "2261-12-31T23:59:59.999Z", kat_body);
+    BOOST_TEST(
+        make_verifier({kat_secret}, aq::timestamp::parse("1678-01-01T00:00:00Z").value().instant())
+            .check(header_map{{h.signature.name, h.signature.value}, {h.timestamp.name, h.timestamp.value}},
+                   kat_body)
+            .error == error::timestamp_in_future);
+}
+
 BOOST_AUTO_TEST_CASE(no_tolerance_accepts_any_timestamp_text_that_was_signed) {
     aq::verifier_options options;
     options.secrets = {"k"};

@@ -403,9 +403,21 @@ class verifier {
         const auto instant = detail::parse_rfc3339(text);
         if (!instant) return error::malformed_timestamp;
         const time_point now = options_.clock();
-        if (*instant < now && now - *instant > options_.tolerance.past) return error::timestamp_too_old;
-        if (*instant > now && *instant - now > options_.tolerance.future) return error::timestamp_in_future;
+        if (*instant < now && distance(*instant, now) > bound(options_.tolerance.past))
+            return error::timestamp_too_old;
+        if (*instant > now && distance(now, *instant) > bound(options_.tolerance.future))
+            return error::timestamp_in_future;
         return {};
+    }
+
+    // Two dates centuries apart differ by more nanoseconds than a signed 64-bit count holds;
+    // unsigned arithmetic holds any distance between two time_points.
+    static std::uint64_t distance(time_point earlier, time_point later) {
+        return static_cast<std::uint64_t>(later.time_since_epoch().count()) -
+               static_cast<std::uint64_t>(earlier.time_since_epoch().count());
+    }
+    static std::uint64_t bound(std::chrono::nanoseconds tolerance) {
+        return tolerance.count() < 0 ? 0 : static_cast<std::uint64_t>(tolerance.count());
     }
 
     verifier_options options_;
