@@ -7,8 +7,7 @@ namespace allquiet::webhook {
 
 struct mock_receiver::impl {
     impl(std::string_view config_json, mock_receiver_options options)
-        : host(options.host),
-          state(config_json, aqhook::receiver_settings{options.journal_size,
+        : state(config_json, aqhook::receiver_settings{options.journal_size,
                                                        std::move(options.allowed_sources),
                                                        options.trust_forwarded_for,
                                                        {std::move(options.extra_secrets), {}, {}, {}}}),
@@ -18,7 +17,6 @@ struct mock_receiver::impl {
         listener.start(options.threads);
     }
 
-    std::string host;
     aqhook::receiver_state state;
     aqhook::server listener;
 };
@@ -28,7 +26,7 @@ mock_receiver::mock_receiver(std::string_view config_json, mock_receiver_options
 
 mock_receiver::~mock_receiver() { stop(); }
 
-std::string mock_receiver::url() const { return aqhook::listening_url(impl_->host, port()); }
+std::string mock_receiver::url() const { return aqhook::listening_url(impl_->listener.host(), port()); }
 
 std::uint16_t mock_receiver::port() const { return impl_->listener.port(); }
 
