@@ -24,10 +24,15 @@ namespace beast = boost::beast;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
 
+/// How long to wait before accepting again after an error such as "too many open files".
+constexpr auto accept_retry_delay = std::chrono::milliseconds(50);
+
 struct server::impl {
-    explicit impl(net::io_context& io) : acceptor(net::make_strand(io)) {}
+    explicit impl(net::io_context& io)
+        : acceptor(net::make_strand(io)), accept_retry(acceptor.get_executor()) {}
 
     tcp::acceptor acceptor;
+    net::steady_timer accept_retry;
     std::mutex sessions_mutex;
     std::set<std::weak_ptr<session>, std::owner_less<std::weak_ptr<session>>> sessions;
     bool stopping = false; // guarded by sessions_mutex
@@ -213,17 +218,22 @@ server::~server() { stop(std::chrono::milliseconds(0)); }
 void server::accept_next() {
     impl_->acceptor.async_accept(net::make_strand(io_), [this](error_code ec, tcp::socket socket) {
         if (!impl_->acceptor.is_open()) return;
-        if (!ec) {
-            auto s = std::make_shared<session>(*this, std::move(socket));
-            {
-                std::lock_guard lock(impl_->sessions_mutex);
-                if (impl_->stopping) return;
-                std::erase_if(impl_->sessions, [](const std::weak_ptr<session>& w) { return w.expired(); });
-                impl_->sessions.insert(s);
-            }
-            s->start();
+        if (ec) { // such as too many open files: passing, so accept again after a pause
+            impl_->accept_retry.expires_after(accept_retry_delay);
+            impl_->accept_retry.async_wait([this](error_code wait_ec) {
+                if (!wait_ec && impl_->acceptor.is_open()) accept_next();
+            });
+            return;
         }
-        accept_next(); // errors such as too many open files are passing: keep accepting
+        auto s = std::make_shared<session>(*this, std::move(socket));
+        {
+            std::lock_guard lock(impl_->sessions_mutex);
+            if (impl_->stopping) return;
+            std::erase_if(impl_->sessions, [](const std::weak_ptr<session>& w) { return w.expired(); });
+            impl_->sessions.insert(s);
+        }
+        s->start();
+        accept_next();
     });
 }
 
@@ -246,6 +256,7 @@ void server::stop(std::chrono::milliseconds grace) {
     net::post(impl_->acceptor.get_executor(), [this] {
         error_code ignored;
         impl_->acceptor.close(ignored);
+        impl_->accept_retry.cancel();
     });
     for (const auto& s : live)
         s->stop();

@@ -59,11 +59,6 @@ class server {
   private:
     friend class session;
 
-    /// `http://HOST:PORT`, with an IPv6 host in brackets.
-    inline std::string listening_url(const std::string& host, std::uint16_t port) {
-        const bool v6 = host.find(':') != std::string::npos;
-        return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-    }
     struct impl;
 
     void accept_next();
