@@ -8,12 +8,14 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace test_support {
@@ -48,8 +50,12 @@ class http_connection {
                 result.error = ec;
                 return;
             }
-            http::async_read(stream_, buffer_, result.response,
-                             [&](boost::system::error_code read_ec, std::size_t) { result.error = read_ec; });
+            parser_.emplace();
+            parser_->body_limit(std::uint64_t{1} << 30); // tests read whole journals
+            http::async_read(stream_, buffer_, *parser_, [&](boost::system::error_code read_ec, std::size_t) {
+                result.error = read_ec;
+                if (!read_ec) result.response = parser_->release();
+            });
         });
         io_.restart();
         io_.run();
@@ -91,6 +97,7 @@ class http_connection {
     net::io_context io_;
     boost::beast::tcp_stream stream_;
     boost::beast::flat_buffer buffer_;
+    std::optional<http::response_parser<http::string_body>> parser_;
 };
 
 /// One request on a fresh connection.

@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdint>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -122,6 +124,8 @@ class child_process {
 
     void signal(int number) { kill(pid_, number); }
 
+    pid_t pid() const { return pid_; }
+
     /// Waits for the program to end and returns its exit code (128 + signal when killed).
     int wait() {
         int status = 0;
@@ -137,5 +141,13 @@ class child_process {
     int out_ = -1;
     std::string dir_;
 };
+
+/// The port in aqhook serve's first line, "listening on http://127.0.0.1:PORT".
+inline std::uint16_t listening_port(const std::string& first_line) {
+    std::smatch match;
+    const std::regex listening("listening on http://127\\.0\\.0\\.1:([0-9]+)");
+    BOOST_REQUIRE_MESSAGE(std::regex_match(first_line, match, listening), "first line: " << first_line);
+    return static_cast<std::uint16_t>(std::stoi(match[1]));
+}
 
 } // namespace test_support

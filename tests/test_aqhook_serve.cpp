@@ -10,7 +10,6 @@
 
 #include <fstream>
 #include <future>
-#include <regex>
 #include <thread>
 
 namespace aq = allquiet::webhook;
@@ -26,13 +25,6 @@ namespace {
 
 const std::string aqhook = AQHOOK_PATH;
 
-std::uint16_t port_of(const std::string& first_line) {
-    std::smatch match;
-    const std::regex listening("listening on http://127\\.0\\.0\\.1:([0-9]+)");
-    BOOST_REQUIRE_MESSAGE(std::regex_match(first_line, match, listening), "first line: " << first_line);
-    return static_cast<std::uint16_t>(std::stoi(match[1]));
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_CASE(serves_verifies_and_stops_cleanly_on_sigterm) {
@@ -40,7 +32,7 @@ BOOST_AUTO_TEST_CASE(serves_verifies_and_stops_cleanly_on_sigterm) {
         "serve-config.json", R"({"rules": [{"name": "slow", "match": {"path": "/slow"},
         "respond": {"status": 200, "delayMs": 400, "patch": {"operations": {"appendIntent": {"intent": "Resolved"}}}}}]})");
     child_process server({aqhook, "serve", "--port", "0", "--config", config, "--secret", "cli-secret"});
-    const auto port = port_of(server.read_line());
+    const auto port = test_support::listening_port(server.read_line());
 
     auto signed_post = [](std::string target) {
         auto request = make_request(http::verb::post, std::move(target), R"({"id":"1"})");
@@ -74,7 +66,7 @@ BOOST_AUTO_TEST_CASE(serves_verifies_and_stops_cleanly_on_sigterm) {
 
 BOOST_AUTO_TEST_CASE(embedded_default_and_sigint) {
     child_process server({aqhook, "serve", "--port", "0", "--quiet"});
-    const auto port = port_of(server.read_line());
+    const auto port = test_support::listening_port(server.read_line());
     const auto answer = http_send(port, make_request(http::verb::post, "/anything", "x"));
     BOOST_TEST(answer.response.result_int() == 200u);
     BOOST_TEST(answer.response.body().empty());
@@ -86,7 +78,7 @@ BOOST_AUTO_TEST_CASE(embedded_default_and_sigint) {
 BOOST_AUTO_TEST_CASE(allow_list_refuses_other_peers) {
     const auto list = test_support::write_temp_file("serve-ips.json", R"({"ips": ["203.0.113.0/24"]})");
     child_process server({aqhook, "serve", "--port", "0", "--allow-ips", list, "--quiet"});
-    const auto port = port_of(server.read_line());
+    const auto port = test_support::listening_port(server.read_line());
     BOOST_TEST(http_send(port, make_request(http::verb::post, "/h", "x")).response.result_int() == 403u);
     auto forwarded = make_request(http::verb::post, "/h", "x");
     forwarded.set("X-Forwarded-For", "203.0.113.5");
@@ -98,7 +90,7 @@ BOOST_AUTO_TEST_CASE(allow_list_refuses_other_peers) {
 
     child_process proxied(
         {aqhook, "serve", "--port", "0", "--allow-ips", list, "--trust-forwarded-for", "--quiet"});
-    const auto proxied_port = port_of(proxied.read_line());
+    const auto proxied_port = test_support::listening_port(proxied.read_line());
     BOOST_TEST(http_send(proxied_port, forwarded).response.result_int() == 200u);
     proxied.signal(SIGTERM);
     BOOST_TEST(proxied.wait() == 0);
