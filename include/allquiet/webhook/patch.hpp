@@ -117,8 +117,9 @@ struct patch_operations {
 
 /// Flags of an attribute set by the builder.
 struct attribute_flags {
-    std::optional<bool> is_image;
-    std::optional<bool> hide_in_previews;
+    // Initialised so that designated initializers may name just one: `{.is_image = true}`.
+    std::optional<bool> is_image = std::nullopt;
+    std::optional<bool> hide_in_previews = std::nullopt;
 };
 
 /// An incident patch, with a fluent builder:

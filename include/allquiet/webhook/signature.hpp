@@ -227,7 +227,7 @@ struct verifier_options {
     /// Tried in order; more than one lets secrets rotate without downtime.
     std::vector<std::string> secrets;
     accepted_methods methods = accepted_methods::any;
-    timestamp_tolerance tolerance;
+    timestamp_tolerance tolerance = {};
     /// The verifier's idea of now; inject a fixed clock in tests.
     std::function<time_point()> clock = [] { return time_point(std::chrono::system_clock::now()); };
 };
