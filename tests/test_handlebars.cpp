@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 
 #include <atomic>
+#include <random>
 #include <stdexcept>
 #include <thread>
 
@@ -171,4 +172,26 @@ BOOST_AUTO_TEST_CASE(one_template_renders_on_many_threads) {
     for (auto& th : threads)
         th.join();
     BOOST_TEST(wrong.load() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(escaping_is_handlebars_own_and_can_be_undone) {
+    BOOST_TEST(aq::escape_html(R"(<a href="x">Tom & Jerry's `=`</a>)") ==
+               "&lt;a href&#x3D;&quot;x&quot;&gt;Tom &amp; Jerry&#x27;s &#x60;&#x3D;&#x60;&lt;/a&gt;");
+    // escape_html is what {{ }} does to a value.
+    const std::string nasty = "<b>\"it's\" & `x`=1</b> &amp; &#x27;";
+    const auto rendered =
+        aq::handlebars_template::compile("{{v}}").value().render(json::object{{"v", nasty}}).value();
+    BOOST_TEST(rendered == aq::escape_html(nasty));
+    BOOST_TEST(aq::unescape_html(rendered) == nasty);
+
+    BOOST_TEST(aq::unescape_html("&amp;lt;") == "&lt;");                           // one pass only
+    BOOST_TEST(aq::unescape_html("AT&T &copy; &#39; &") == "AT&T &copy; &#39; &"); // others stay
+    BOOST_TEST(aq::unescape_html("&#x3d;") == "&#x3d;");                           // exact spelling only
+    std::mt19937 random(7);
+    for (int round = 0; round < 500; ++round) { // round trip over text dense in special characters
+        std::string text;
+        for (int i = 0; i < 20; ++i)
+            text += "&<>\"'`=a;#x3D"[random() % 13];
+        BOOST_TEST(aq::unescape_html(aq::escape_html(text)) == text);
+    }
 }
