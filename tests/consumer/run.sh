@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds tests/consumer/consumer.cpp against allquiet-webhook three ways, as users do, and runs
+# each: pkg-config and CMake against a `meson install` of BUILD_DIR (into a scratch folder:
+# both files are relocatable), and a Meson project that takes SOURCE_DIR as a subproject through
+# packaging/allquiet-webhook.wrap.
+# usage: run.sh BUILD_DIR SOURCE_DIR
+set -euo pipefail
+build_dir=$(realpath "$1") source_dir=$(realpath "$2")
+consumer="$source_dir/tests/consumer"
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+
+meson install -C "$build_dir" --destdir "$scratch/stage" --quiet
+prefix=$(find "$scratch/stage" -path '*/pkgconfig/allquiet-webhook.pc' -printf '%h/../../..\n' | head -1)
+prefix=$(realpath "$prefix")
+echo "installed into $prefix"
+
+echo "== pkg-config"
+export PKG_CONFIG_PATH=$(dirname "$(find "$prefix" -name allquiet-webhook.pc)")
+c++ -o "$scratch/consumer-pkg-config" "$consumer/consumer.cpp" \
+  $(pkg-config --cflags --libs allquiet-webhook-receiver)
+"$scratch/consumer-pkg-config"
+
+echo "== CMake"
+cmake -S "$consumer" -B "$scratch/cmake" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$scratch/cmake" -j2 >/dev/null
+"$scratch/cmake/consumer"
+
+echo "== Meson subproject"
+mkdir -p "$scratch/meson/subprojects"
+cp "$consumer/meson.build" "$consumer/consumer.cpp" "$scratch/meson/"
+cp "$source_dir/packaging/allquiet-webhook.wrap" "$scratch/meson/subprojects/"
+ln -s "$source_dir" "$scratch/meson/subprojects/allquiet-webhook" # present, so nothing is fetched
+meson setup "$scratch/meson/build" "$scratch/meson" --wrap-mode=nodownload >/dev/null
+ninja -C "$scratch/meson/build" -j2 >/dev/null
+"$scratch/meson/build/consumer"
