@@ -3,7 +3,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
@@ -12,6 +13,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <array>
 #include <mutex>
 #include <optional>
@@ -27,10 +29,28 @@ using boost::system::error_code;
 /// How long to wait before accepting again after an error such as "too many open files".
 constexpr auto accept_retry_delay = std::chrono::milliseconds(50);
 
-struct server::impl {
-    explicit impl(net::io_context& io)
-        : acceptor(net::make_strand(io)), accept_retry(acceptor.get_executor()) {}
+/// One I/O context per thread, each run by its own thread: a connection lives on one context
+/// for its whole life, so its handlers never need a strand and never hop between threads.
+struct io_thread {
+    net::io_context context{1}; // concurrency hint: one thread, so Asio can skip its locking
+    net::executor_work_guard<net::io_context::executor_type> keep_running = net::make_work_guard(context);
+    std::thread thread;
+};
 
+struct server::impl {
+    impl() : io(first_io_thread()), acceptor(io.front()->context), accept_retry(io.front()->context) {}
+
+    static std::vector<std::unique_ptr<io_thread>> first_io_thread() {
+        std::vector<std::unique_ptr<io_thread>> io;
+        io.push_back(std::make_unique<io_thread>());
+        return io;
+    }
+
+    /// The context the next connection goes to, round robin.
+    net::io_context& next_context() { return io[next_io++ % io.size()]->context; }
+
+    std::vector<std::unique_ptr<io_thread>> io;
+    std::size_t next_io = 0; // used by the accepting thread only
     tcp::acceptor acceptor;
     net::steady_timer accept_retry;
     std::mutex sessions_mutex;
@@ -203,7 +223,7 @@ class session : public std::enable_shared_from_this<session> {
 };
 
 server::server(receiver_state& state, server_options options)
-    : options_(std::move(options)), state_(state), impl_(std::make_unique<impl>(io_)) {
+    : options_(std::move(options)), state_(state), impl_(std::make_unique<impl>()) {
     const tcp::endpoint endpoint{net::ip::make_address(options_.host), options_.port};
     auto& acceptor = impl_->acceptor;
     acceptor.open(endpoint.protocol());
@@ -216,7 +236,7 @@ server::server(receiver_state& state, server_options options)
 server::~server() { stop(std::chrono::milliseconds(0)); }
 
 void server::accept_next() {
-    impl_->acceptor.async_accept(net::make_strand(io_), [this](error_code ec, tcp::socket socket) {
+    impl_->acceptor.async_accept(impl_->next_context(), [this](error_code ec, tcp::socket socket) {
         if (!impl_->acceptor.is_open()) return;
         if (ec) { // such as too many open files: passing, so accept again after a pause
             impl_->accept_retry.expires_after(accept_retry_delay);
@@ -238,9 +258,12 @@ void server::accept_next() {
 }
 
 void server::start(unsigned threads) {
+    while (impl_->io.size() < std::max(1u, threads))
+        impl_->io.push_back(std::make_unique<io_thread>());
     net::post(impl_->acceptor.get_executor(), [this] { accept_next(); });
-    for (unsigned i = 0; i < std::max(1u, threads); ++i)
-        threads_.emplace_back([this] { io_.run(); });
+    for (auto& io : impl_->io)
+        io->thread = std::thread([&context = io->context] { context.run(); });
+    started_ = true;
 }
 
 void server::stop(std::chrono::milliseconds grace) {
@@ -262,15 +285,21 @@ void server::stop(std::chrono::milliseconds grace) {
         s->stop();
     live.clear();
 
-    // The I/O threads return by themselves once no connection is left; past the grace period
+    // Each I/O thread returns by itself once its last connection is gone; past the grace period
     // they are told to.
+    for (auto& io : impl_->io)
+        io->keep_running.reset();
+    auto running = [this] {
+        return std::any_of(impl_->io.begin(), impl_->io.end(),
+                           [](const auto& io) { return !io->context.stopped(); });
+    };
     const auto deadline = std::chrono::steady_clock::now() + grace;
-    while (!threads_.empty() && !io_.stopped() && std::chrono::steady_clock::now() < deadline)
+    while (started_ && running() && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    io_.stop();
-    for (auto& t : threads_)
-        t.join();
-    threads_.clear();
+    for (auto& io : impl_->io) {
+        io->context.stop();
+        if (io->thread.joinable()) io->thread.join();
+    }
 }
 
 } // namespace aqhook

@@ -3,8 +3,6 @@
 
 #include "request_handler.hpp"
 
-#include <boost/asio/io_context.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -47,14 +45,13 @@ class server {
     std::uint16_t port() const { return port_; }
     const std::string& host() const { return options_.host; }
 
-    /// Runs `threads` I/O threads in the background.
+    /// Runs `threads` I/O threads in the background, each with its own I/O context; connections
+    /// are shared out among them in turn.
     void start(unsigned threads);
 
     /// Stops accepting, lets requests in flight finish (closing idle connections at once), and
     /// after `grace` ends whatever is left. Returns when every I/O thread has finished.
     void stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
-
-    boost::asio::io_context& context() { return io_; }
 
   private:
     friend class session;
@@ -65,10 +62,9 @@ class server {
 
     server_options options_;
     receiver_state& state_;
-    boost::asio::io_context io_;
     std::unique_ptr<impl> impl_;
     std::uint16_t port_ = 0;
-    std::vector<std::thread> threads_;
+    bool started_ = false;
 };
 
 } // namespace aqhook
