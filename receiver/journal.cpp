@@ -52,12 +52,16 @@ namespace aqhook {
 
 std::uint64_t journal::append(aq::journal_entry entry) {
     std::vector<std::function<void()>> ready;
+    aq::journal_entry evicted; // freed after the lock is released: other threads wait for it
     std::uint64_t id;
     {
         std::lock_guard lock(mutex_);
         id = entry.id = next_id_++;
         if (capacity_ == 0) return id;
-        if (entries_.size() == capacity_) entries_.pop_front();
+        if (entries_.size() == capacity_) {
+            evicted = std::move(entries_.front());
+            entries_.pop_front();
+        }
         entries_.push_back(std::move(entry));
         for (auto it = waiters_.begin(); it != waiters_.end();) {
             if (entries_.size() >= it->second.count) {

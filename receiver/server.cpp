@@ -29,6 +29,14 @@ using boost::system::error_code;
 /// How long to wait before accepting again after an error such as "too many open files".
 constexpr auto accept_retry_delay = std::chrono::milliseconds(50);
 
+// A connection's objects name their I/O context's executor type instead of the type-erased
+// any_io_executor: every handler Beast and Asio run then skips the executor's type erasure.
+using io_executor = net::io_context::executor_type;
+using connection_socket = net::basic_stream_socket<tcp, io_executor>;
+using connection_stream = beast::basic_stream<tcp, io_executor, beast::unlimited_rate_policy>;
+using connection_timer = net::basic_waitable_timer<std::chrono::steady_clock,
+                                                   net::wait_traits<std::chrono::steady_clock>, io_executor>;
+
 /// One I/O context per thread, each run by its own thread: a connection lives on one context
 /// for its whole life, so its handlers never need a strand and never hop between threads.
 struct io_thread {
@@ -61,7 +69,7 @@ struct server::impl {
 /// One connection: read a request, hand it to the handler, answer, repeat while kept alive.
 class session : public std::enable_shared_from_this<session> {
   public:
-    session(server& owner, tcp::socket socket)
+    session(server& owner, connection_socket socket)
         : owner_(owner), stream_(std::move(socket)), timer_(stream_.get_executor()) {
         error_code ec;
         const auto endpoint = stream_.socket().remote_endpoint(ec);
@@ -200,13 +208,13 @@ class session : public std::enable_shared_from_this<session> {
     void close() {
         error_code ignored;
         timer_.cancel();
-        stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        stream_.socket().shutdown(connection_socket::shutdown_both, ignored);
         stream_.socket().close(ignored);
     }
 
     server& owner_;
-    beast::tcp_stream stream_;
-    net::steady_timer timer_;
+    connection_stream stream_;
+    connection_timer timer_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     http_request request_;
@@ -236,25 +244,26 @@ server::server(receiver_state& state, server_options options)
 server::~server() { stop(std::chrono::milliseconds(0)); }
 
 void server::accept_next() {
-    impl_->acceptor.async_accept(impl_->next_context(), [this](error_code ec, tcp::socket socket) {
-        if (!impl_->acceptor.is_open()) return;
-        if (ec) { // such as too many open files: passing, so accept again after a pause
-            impl_->accept_retry.expires_after(accept_retry_delay);
-            impl_->accept_retry.async_wait([this](error_code wait_ec) {
-                if (!wait_ec && impl_->acceptor.is_open()) accept_next();
-            });
-            return;
-        }
-        auto s = std::make_shared<session>(*this, std::move(socket));
-        {
-            std::lock_guard lock(impl_->sessions_mutex);
-            if (impl_->stopping) return;
-            std::erase_if(impl_->sessions, [](const std::weak_ptr<session>& w) { return w.expired(); });
-            impl_->sessions.insert(s);
-        }
-        s->start();
-        accept_next();
-    });
+    impl_->acceptor.async_accept(
+        impl_->next_context().get_executor(), [this](error_code ec, connection_socket socket) {
+            if (!impl_->acceptor.is_open()) return;
+            if (ec) { // such as too many open files: passing, so accept again after a pause
+                impl_->accept_retry.expires_after(accept_retry_delay);
+                impl_->accept_retry.async_wait([this](error_code wait_ec) {
+                    if (!wait_ec && impl_->acceptor.is_open()) accept_next();
+                });
+                return;
+            }
+            auto s = std::make_shared<session>(*this, std::move(socket));
+            {
+                std::lock_guard lock(impl_->sessions_mutex);
+                if (impl_->stopping) return;
+                std::erase_if(impl_->sessions, [](const std::weak_ptr<session>& w) { return w.expired(); });
+                impl_->sessions.insert(s);
+            }
+            s->start();
+            accept_next();
+        });
 }
 
 void server::start(unsigned threads) {
