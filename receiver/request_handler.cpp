@@ -257,8 +257,7 @@ bool rule_matches(const match_spec& match, const http_request& request, std::str
 
 } // namespace
 
-handler_result handle_request(receiver_state& state, const http_request& request,
-                              std::string_view peer_address) {
+handler_result handle_request(receiver_state& state, http_request& request, std::string_view peer_address) {
     const std::string_view target(request.target().data(), request.target().size());
     if (target.substr(0, admin_prefix.size()) == admin_prefix) return admin(state, request);
 
@@ -272,7 +271,6 @@ handler_result handle_request(receiver_state& state, const http_request& request
     entry.target = std::string(target);
     for (const auto& field : request)
         entry.headers.push_back({std::string(field.name_string()), std::string(field.value())});
-    entry.body = request.body();
 
     // Verification: without secrets nothing is checked and every delivery counts as unsigned.
     const auto checked = loaded->verifier.check(request);
@@ -297,6 +295,7 @@ handler_result handle_request(receiver_state& state, const http_request& request
         for (const auto& field : out.reply)
             entry.response.headers.push_back({std::string(field.name_string()), std::string(field.value())});
         entry.response.body = out.reply.body();
+        entry.body = std::move(request.body()); // read for the last time above
         state.journal().append(std::move(entry));
         return out;
     };

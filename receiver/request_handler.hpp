@@ -85,9 +85,10 @@ struct handler_result {
     std::string verification = "admin";
 };
 
-/// Handles one request against the shared state (appending deliveries to the journal).
-handler_result handle_request(receiver_state& state, const http_request& request,
-                              std::string_view peer_address);
+/// Handles one request against the shared state (appending deliveries to the journal). A
+/// delivery's body moves into its journal entry, so the journal copies no body; the rest of the
+/// request is left as it was.
+handler_result handle_request(receiver_state& state, http_request& request, std::string_view peer_address);
 
 /// The answer to a finished wait: 200 with the journal, or 408.
 http_response wait_reply(const receiver_state& state, bool reached, unsigned version, bool keep_alive);

@@ -41,7 +41,7 @@ struct fixture {
                      aqhook::receiver_settings settings = {})
         : state(config, std::move(settings)) {}
 
-    aqhook::handler_result send(const http_request& request, std::string_view peer = "127.0.0.1") {
+    aqhook::handler_result send(http_request request, std::string_view peer = "127.0.0.1") {
         return handle_request(state, request, peer);
     }
     aq::journal_entry last() { return state.journal().snapshot().at(0); }
@@ -317,15 +317,19 @@ BOOST_AUTO_TEST_CASE(the_web_page_and_its_dummy_delivery) {
     BOOST_TEST(page.reply.body().find("Latest requests") != std::string::npos);
     BOOST_TEST(page.reply["Content-Security-Policy"].find("default-src 'none'") == 0u);
 
-    BOOST_TEST(f.admin(http::verb::post, "/_aqhook/dummy", R"({"signingMethod": "aws", "secret": "dev-secret"})") ==
-               json::parse(R"({"status": 200})"));
+    BOOST_TEST(
+        f.admin(http::verb::post, "/_aqhook/dummy", R"({"signingMethod": "aws", "secret": "dev-secret"})") ==
+        json::parse(R"({"status": 200})"));
     BOOST_TEST(f.last().verification.status == "valid");
     BOOST_TEST((*f.last().verification.method == aq::signing_method::aws));
     BOOST_TEST(f.last().target == "/hooks/dummy");
     BOOST_TEST(*f.last().incident().value().title == "RAM above 60%");
-    BOOST_TEST(f.admin(http::verb::post, "/_aqhook/dummy", R"({"secret": "wrong", "path": "/x"})").at("status") == 401);
+    BOOST_TEST(
+        f.admin(http::verb::post, "/_aqhook/dummy", R"({"secret": "wrong", "path": "/x"})").at("status") ==
+        401);
     BOOST_TEST(f.last().target == "/x");
-    BOOST_TEST(f.admin(http::verb::post, "/_aqhook/dummy", R"({"signingMethod": "none"})").at("status") == 401);
+    BOOST_TEST(f.admin(http::verb::post, "/_aqhook/dummy", R"({"signingMethod": "none"})").at("status") ==
+               401);
     BOOST_TEST(f.last().verification.status == "unsigned");
     f.admin(http::verb::post, "/_aqhook/dummy", R"({"path": "/_aqhook/requests"})", 400);
     f.admin(http::verb::post, "/_aqhook/dummy", R"({"path": "no-slash"})", 400);
@@ -334,5 +338,6 @@ BOOST_AUTO_TEST_CASE(the_web_page_and_its_dummy_delivery) {
     f.admin(http::verb::post, "/_aqhook/dummy", R"({"secret": 5})", 400);
     f.admin(http::verb::post, "/_aqhook/dummy", "not json", 400);
     f.admin(http::verb::get, "/_aqhook/dummy", {}, 405);
-    for (const auto& entry : f.state.journal().snapshot()) BOOST_TEST(entry.body.find("dev-secret") == std::string::npos);
+    for (const auto& entry : f.state.journal().snapshot())
+        BOOST_TEST(entry.body.find("dev-secret") == std::string::npos);
 }

@@ -28,6 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     boost::system::error_code ec;
     parser.put(boost::asio::buffer(input.data(), input.size()), ec);
     if (ec || !parser.is_done()) return 0;
-    (void)aqhook::handle_request(state, parser.get(), "127.0.0.1");
+    auto request = parser.release();
+    (void)aqhook::handle_request(state, request, "127.0.0.1");
     return 0;
 }
