@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Checks that every C++ sample in the Markdown docs is quoted from a compiled file.
+"""Checks that every C++ and CMake sample in the Markdown docs is quoted from a file the build
+compiles (or, for CMake, that the consumer test builds with).
 
-A sample is a ```cpp block right after a marker line naming a region of a source file:
+A sample is a ```cpp or ```cmake block right after a marker line naming a region of a file:
 
     <!-- snippet: examples/beast_receiver.cpp#beast_answer -->
 
-The region is the lines between `// [doc:beast_answer]` and `// [/doc:beast_answer]`, with
+The region is the lines between `// [doc:beast_answer]` and `// [/doc:beast_answer]` (`#` instead
+of `//` in CMake), with
 their common indentation removed (and the fence's added, for a sample inside a list item). A block without a marker, a marker naming a missing region, a
 block that differs from its region, and a region no doc quotes are all errors.
 
@@ -17,7 +19,8 @@ import sys
 import textwrap
 
 MARKER = re.compile(r"<!-- snippet: (?P<path>[^#\s]+)#(?P<name>[\w-]+) -->")
-REGION_START = re.compile(r"^\s*// \[doc:(?P<name>[\w-]+)\]\s*$")
+REGION_START = re.compile(r"^\s*(?P<comment>//|#) \[doc:(?P<name>[\w-]+)\]\s*$")
+SAMPLE_FENCES = ("```cpp", "```cmake")
 
 
 def regions(source: pathlib.Path) -> dict[str, str]:
@@ -27,7 +30,8 @@ def regions(source: pathlib.Path) -> dict[str, str]:
         if not start:
             continue
         name = start["name"]
-        end = next((j for j in range(i + 1, len(lines)) if lines[j].strip() == f"// [/doc:{name}]"), None)
+        closing = f"{start['comment']} [/doc:{name}]"
+        end = next((j for j in range(i + 1, len(lines)) if lines[j].strip() == closing), None)
         if end is None:
             raise SystemExit(f"{source}:{i + 1}: region {name} has no end marker")
         found[name] = textwrap.dedent("\n".join(lines[i + 1 : end])) + "\n"
@@ -39,7 +43,7 @@ def main() -> int:
     update = "--update" in sys.argv[2:]
     documents = sorted((root / "docs").glob("*.md")) + [root / "README.md"]
     sources = {}  # path -> regions
-    for pattern in ("examples/*.cpp", "docs/snippets/*.cpp"):
+    for pattern in ("examples/*.cpp", "docs/snippets/*.cpp", "tests/consumer/CMakeLists.txt"):
         for path in sorted(root.glob(pattern)):
             sources[path.relative_to(root).as_posix()] = regions(path)
     used, problems = set(), []
@@ -49,14 +53,14 @@ def main() -> int:
         out, i = [], 0
         while i < len(lines):
             line = lines[i]
-            if line.lstrip().startswith("```cpp"):
+            if line.lstrip().startswith(SAMPLE_FENCES):
                 indent = line[: len(line) - len(line.lstrip())]  # a sample inside a list item
                 end = next((j for j in range(i + 1, len(lines)) if lines[j].strip().startswith("```")), len(lines))
                 block = "".join(lines[i + 1 : end])
                 marker = MARKER.search(out[-1]) if out else None
                 where = f"{doc.relative_to(root)}:{i + 1}"
                 if not marker:
-                    problems.append(f"{where}: a C++ sample without a snippet marker above it")
+                    problems.append(f"{where}: a code sample without a snippet marker above it")
                 elif marker["name"] not in sources.get(marker["path"], {}):
                     problems.append(f"{where}: no region {marker['name']} in {marker['path']}")
                 else:
