@@ -5,6 +5,9 @@
 
 #include <boost/json/parse.hpp>
 
+#include <fstream>
+#include <iterator>
+
 namespace aq = allquiet::webhook;
 using aq::error;
 using aqhook::parse_receiver_config;
@@ -189,4 +192,18 @@ BOOST_AUTO_TEST_CASE(glob_paths) {
     BOOST_TEST(glob_match("/a*b*c", "/aXXbYYc"));
     BOOST_TEST(!glob_match("/a*b*c", "/aXXbYY"));
     BOOST_TEST(glob_match("/**", "/anything"));
+}
+
+BOOST_AUTO_TEST_CASE(the_example_in_the_docs_loads) {
+    std::ifstream in(std::string(ALLQUIET_TEST_SOURCE_DIR) + "/../docs/receiver.md");
+    const std::string page(std::istreambuf_iterator<char>(in), {});
+    const auto section = page.find("## Configuration");
+    BOOST_TEST_REQUIRE(section != std::string::npos);
+    const auto start = page.find("```json\n", section);
+    const auto end = page.find("```", start + 8);
+    BOOST_TEST_REQUIRE((start != std::string::npos && end != std::string::npos));
+    const auto config = parse_receiver_config(page.substr(start + 8, end - start - 8));
+    BOOST_TEST_REQUIRE(config.has_value(), config.error().message());
+    BOOST_TEST((*config)->rules.size() == 2u);
+    BOOST_TEST((*config)->rules.at(0).name == "resolve critical");
 }
