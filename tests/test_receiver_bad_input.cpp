@@ -131,37 +131,29 @@ class raw_socket {
         net::write(socket_, net::buffer(bytes), ignored);
     }
 
-    /// Whether the server closed the connection within `timeout` (reading and discarding
-    /// anything it sent first).
-    bool closed_within(std::chrono::milliseconds timeout) {
+    struct reading {
+        std::string received; ///< what the server sent
+        bool closed = false;  ///< whether it closed the connection before the timeout
+    };
+
+    /// Reads what the server sends until it closes the connection or `timeout` passes.
+    reading read_until_closed(std::chrono::milliseconds timeout) {
+        reading out;
         const auto deadline = std::chrono::steady_clock::now() + timeout;
-        std::array<char, 4096> sink;
+        std::array<char, 4096> chunk;
         for (;;) {
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                 deadline - std::chrono::steady_clock::now());
-            if (left <= 0ms) return false;
+            if (left <= 0ms) return out;
             pollfd fd{socket_.native_handle(), POLLIN, 0};
-            if (::poll(&fd, 1, static_cast<int>(left.count())) <= 0) return false;
+            if (::poll(&fd, 1, static_cast<int>(left.count())) <= 0) return out;
             boost::system::error_code ec;
-            socket_.read_some(net::buffer(sink), ec);
-            if (ec) return true;
+            out.received.append(chunk.data(), socket_.read_some(net::buffer(chunk), ec));
+            if (ec) {
+                out.closed = true;
+                return out;
+            }
         }
-    }
-
-    /// Everything the server sends until it closes (or `timeout`).
-    std::string read_all(std::chrono::milliseconds timeout) {
-        std::string received;
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        std::array<char, 4096> chunk;
-        while (std::chrono::steady_clock::now() < deadline) {
-            pollfd fd{socket_.native_handle(), POLLIN, 0};
-            if (::poll(&fd, 1, 100) <= 0) continue;
-            boost::system::error_code ec;
-            const auto n = socket_.read_some(net::buffer(chunk), ec);
-            received.append(chunk.data(), n);
-            if (ec) break;
-        }
-        return received;
     }
 
     void hang_up() {
@@ -185,7 +177,7 @@ class raw_socket {
 std::string answer_to(const running_receiver& receiver, std::string_view bytes) {
     raw_socket client(receiver.port);
     client.write(bytes);
-    return client.read_all(5s);
+    return client.read_until_closed(5s).received;
 }
 
 bool starts_with(const std::string& text, std::string_view prefix) { return text.rfind(prefix, 0) == 0; }
@@ -229,7 +221,7 @@ std::size_t send_every_bad_input(const running_receiver& receiver, const std::st
         client.write(post_head + "Content-Length: 5000\r\n\r\n{\"delivery\": \"short\"}");
         check_answers_at_once(receiver, round + "beside-short-body");
         ++good;
-        const auto answer = client.read_all(4s);
+        const auto answer = client.read_until_closed(4s).received;
         BOOST_TEST(answer.empty(), answer);
     }
     BOOST_TEST_CONTEXT("Content-Length and Transfer-Encoding together") {
@@ -275,7 +267,7 @@ std::size_t send_every_bad_input(const running_receiver& receiver, const std::st
             const auto start = std::chrono::steady_clock::now();
             for (char byte : request) {
                 client.write(std::string_view(&byte, 1));
-                if (client.closed_within(1000ms)) return std::chrono::steady_clock::now() - start;
+                if (client.read_until_closed(1000ms).closed) return std::chrono::steady_clock::now() - start;
             }
             return std::chrono::steady_clock::duration::max();
         });
@@ -294,8 +286,8 @@ std::size_t send_every_bad_input(const running_receiver& receiver, const std::st
         std::this_thread::sleep_for(200ms);
         check_answers_at_once(receiver, round + "beside-1000-idle");
         ++good;
-        BOOST_TEST(idle.front()->closed_within(4s)); // the read timeout closes idle connections
-        BOOST_TEST(idle.back()->closed_within(1s));
+        BOOST_TEST(idle.front()->read_until_closed(4s).closed); // the read timeout closes idle connections
+        BOOST_TEST(idle.back()->read_until_closed(1s).closed);
     }
     BOOST_TEST_CONTEXT("clients that vanish mid-response") {
         for (int i = 0; i < 40; ++i) { // the journal listing is a few hundred KiB: cut it off
