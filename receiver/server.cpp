@@ -41,7 +41,7 @@ using connection_timer = net::basic_waitable_timer<std::chrono::steady_clock,
 /// for its whole life, so its handlers never need a strand and never hop between threads.
 struct io_thread {
     net::io_context context{1}; // concurrency hint: one thread, so Asio can skip its locking
-    net::executor_work_guard<net::io_context::executor_type> keep_running = net::make_work_guard(context);
+    net::executor_work_guard<io_executor> keep_running = net::make_work_guard(context);
     std::thread thread;
 };
 
@@ -272,7 +272,6 @@ void server::start(unsigned threads) {
     net::post(impl_->acceptor.get_executor(), [this] { accept_next(); });
     for (auto& io : impl_->io)
         io->thread = std::thread([&context = io->context] { context.run(); });
-    started_ = true;
 }
 
 void server::stop(std::chrono::milliseconds grace) {
@@ -302,8 +301,9 @@ void server::stop(std::chrono::milliseconds grace) {
         return std::any_of(impl_->io.begin(), impl_->io.end(),
                            [](const auto& io) { return !io->context.stopped(); });
     };
+    const bool started = impl_->io.front()->thread.joinable();
     const auto deadline = std::chrono::steady_clock::now() + grace;
-    while (started_ && running() && std::chrono::steady_clock::now() < deadline)
+    while (started && running() && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     for (auto& io : impl_->io) {
         io->context.stop();

@@ -64,7 +64,6 @@ class server {
     receiver_state& state_;
     std::unique_ptr<impl> impl_;
     std::uint16_t port_ = 0;
-    bool started_ = false;
 };
 
 } // namespace aqhook
