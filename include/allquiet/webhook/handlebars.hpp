@@ -35,19 +35,17 @@ inline std::string escape_html(std::string_view text) {
 /// entities Handlebars writes become their characters again, in one pass (so `&amp;lt;` gives
 /// `&lt;`), and any other `&` is left as it is.
 inline std::string unescape_html(std::string_view text) {
-    static constexpr std::pair<std::string_view, char> entities[] = {
-        {"&amp;", '&'},   {"&lt;", '<'},   {"&gt;", '>'},  {"&quot;", '"'},
-        {"&#x27;", '\''}, {"&#x60;", '`'}, {"&#x3D;", '='}};
+    const auto& entities = detail::hbs::html_entities;
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {
         if (text[i] == '&') {
             const auto match = std::find_if(std::begin(entities), std::end(entities), [&](const auto& e) {
-                return text.substr(i).starts_with(e.first);
+                return text.substr(i).starts_with(e.second);
             });
             if (match != std::end(entities)) {
-                out += match->second;
-                i += match->first.size();
+                out += match->first;
+                i += match->second.size();
                 continue;
             }
         }
