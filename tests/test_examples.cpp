@@ -20,14 +20,15 @@ const std::string secret = "example-secret";
 
 bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
 
-/// Delivers the sample incident to `url`, signed with `key` by `method`.
-aq::delivery deliver_sample(const std::string& url, const std::string& key,
-                            aq::signing_method method = aq::signing_method::allquiet) {
+/// Delivers `body` (the sample incident by default) to `url`, signed with `key` by `method`.
+aq::delivery deliver_signed(const std::string& url, const std::string& key,
+                            aq::signing_method method = aq::signing_method::allquiet,
+                            std::string body = test_support::read_data_file("sample-incident.json")) {
     aq::request_description request;
     request.method = "POST";
     request.url = url;
     request.body.kind = aq::body_kind::text;
-    request.body.text = test_support::read_data_file("sample-incident.json");
+    request.body.text = std::move(body);
     request.headers = {{"Content-Type", "application/json"}};
     request.enable_incident_updates = true;
     aq::delivery_options options;
@@ -99,7 +100,7 @@ BOOST_AUTO_TEST_CASE(render_template_prints_the_request_that_would_go_out) {
 BOOST_AUTO_TEST_CASE(beast_receiver_resolves_signed_deliveries_and_refuses_others) {
     example_receiver receiver(EXAMPLE_BEAST_RECEIVER);
     for (auto method : {aq::signing_method::allquiet, aq::signing_method::aws}) {
-        const auto sent = deliver_sample(receiver.url + "/hooks/aq", secret, method);
+        const auto sent = deliver_signed(receiver.url + "/hooks/aq", secret, method);
         BOOST_TEST_REQUIRE(sent.succeeded(), sent.error_detail);
         const auto sample = aq::parse_incident(test_support::read_data_file("sample-incident.json")).value();
         aq::apply_options options;
@@ -108,20 +109,13 @@ BOOST_AUTO_TEST_CASE(beast_receiver_resolves_signed_deliveries_and_refuses_other
         BOOST_TEST((resolved.current_status() == aq::status::resolved));
         BOOST_TEST(resolved.find_attribute("Receiver")->value.value_or("") == "beast_receiver");
     }
-    const auto forged = deliver_sample(receiver.url + "/hooks/aq", "not-the-secret");
+    const auto forged = deliver_signed(receiver.url + "/hooks/aq", "not-the-secret");
     BOOST_TEST_REQUIRE(forged.response.has_value(), forged.error_detail);
     BOOST_TEST(forged.response->status == 401u);
     BOOST_TEST(contains(forged.response->body, "signature mismatch"), forged.response->body);
 
-    aq::request_description not_an_incident;
-    not_an_incident.method = "POST";
-    not_an_incident.url = receiver.url + "/hooks/aq";
-    not_an_incident.body.kind = aq::body_kind::text;
-    not_an_incident.body.text = R"({"events": "none"})";
-    aq::delivery_options options;
-    options.signing_method = aq::signing_method::allquiet;
-    options.secret = secret;
-    const auto refused = aq::deliver(not_an_incident, options);
+    const auto refused = deliver_signed(receiver.url + "/hooks/aq", secret, aq::signing_method::allquiet,
+                                        R"({"events": "none"})");
     BOOST_TEST_REQUIRE(refused.response.has_value(), refused.error_detail);
     BOOST_TEST(refused.response->status == 400u);
     BOOST_TEST(contains(refused.response->body, "not an incident: /events"), refused.response->body);
@@ -129,10 +123,10 @@ BOOST_AUTO_TEST_CASE(beast_receiver_resolves_signed_deliveries_and_refuses_other
 
 BOOST_AUTO_TEST_CASE(httplib_receiver_verifies_inside_another_http_library) {
     example_receiver receiver(EXAMPLE_HTTPLIB_RECEIVER);
-    const auto sent = deliver_sample(receiver.url + "/hooks/allquiet", secret, aq::signing_method::aws);
+    const auto sent = deliver_signed(receiver.url + "/hooks/allquiet", secret, aq::signing_method::aws);
     BOOST_TEST_REQUIRE(sent.succeeded(), sent.error_detail);
     BOOST_TEST(sent.response->body == "{}");
-    const auto forged = deliver_sample(receiver.url + "/hooks/allquiet", "not-the-secret");
+    const auto forged = deliver_signed(receiver.url + "/hooks/allquiet", "not-the-secret");
     BOOST_TEST_REQUIRE(forged.response.has_value(), forged.error_detail);
     BOOST_TEST(forged.response->status == 401u);
     BOOST_TEST(!contains(forged.response->body, "mismatch")); // the reason is logged, not told
