@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -113,17 +112,28 @@ inline std::optional<time_point> parse_rfc3339(std::string_view s) {
            offset;
 }
 
+/// Writes `value` as `width` digits, zero-padded, ending just before `end`.
+inline void write_digits(char* end, unsigned value, int width) {
+    for (int i = 0; i < width; ++i, value /= 10)
+        *--end = static_cast<char>('0' + value % 10);
+}
+
+// Fixed-width fields written in place: this runs for every delivery the receiver journals.
 inline std::string format_rfc3339_millis(time_point t) {
     using namespace std::chrono;
     const auto day_start = floor<days>(t);
     const year_month_day date{day_start};
     const hh_mm_ss<milliseconds> time{floor<milliseconds>(t - day_start)};
-    char buffer[40];
-    std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(date.year()),
-                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                  static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
-                  static_cast<int>(time.seconds().count()), static_cast<int>(time.subseconds().count()));
-    return buffer;
+    std::string text = "0000-00-00T00:00:00.000Z";
+    char* p = text.data();
+    write_digits(p + 4, static_cast<unsigned>(static_cast<int>(date.year())), 4);
+    write_digits(p + 7, static_cast<unsigned>(date.month()), 2);
+    write_digits(p + 10, static_cast<unsigned>(date.day()), 2);
+    write_digits(p + 13, static_cast<unsigned>(time.hours().count()), 2);
+    write_digits(p + 16, static_cast<unsigned>(time.minutes().count()), 2);
+    write_digits(p + 19, static_cast<unsigned>(time.seconds().count()), 2);
+    write_digits(p + 23, static_cast<unsigned>(time.subseconds().count()), 3);
+    return text;
 }
 
 } // namespace detail
