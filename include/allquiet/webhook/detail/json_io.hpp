@@ -323,7 +323,9 @@ void read_json(json_reader& r, const json::value& v, T& out) { read_described(r,
 inline result<json::value> parse_json_text(std::string_view text, json::storage_ptr storage = {}) {
     json::parse_options options;
     options.max_depth = max_json_depth;
-    json::stream_parser parser(json::storage_ptr(), options);
+    // The parser's working stack starts on ours: a document of ordinary depth allocates none.
+    unsigned char parser_stack[2048];
+    json::stream_parser parser(json::storage_ptr(), options, parser_stack);
     parser.reset(std::move(storage));
     boost::system::error_code ec;
     const std::size_t consumed = parser.write_some(text.data(), text.size(), ec);
