@@ -6,7 +6,6 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -29,11 +28,16 @@ using boost::system::error_code;
 /// How long to wait before accepting again after an error such as "too many open files".
 constexpr auto accept_retry_delay = std::chrono::milliseconds(50);
 
+/// A new connection's first read: what an idle connection costs before its client speaks.
+constexpr std::size_t first_read_size = 512;
+/// A connection's read buffer once its client has spoken: a delivery of a few KiB arrives in one
+/// read instead of in many of the parser's 512-byte ones.
+constexpr std::size_t read_buffer_size = 8 * 1024;
+
 // A connection's objects name their I/O context's executor type instead of the type-erased
 // any_io_executor: every handler Beast and Asio run then skips the executor's type erasure.
 using io_executor = net::io_context::executor_type;
 using connection_socket = net::basic_stream_socket<tcp, io_executor>;
-using connection_stream = beast::basic_stream<tcp, io_executor, beast::unlimited_rate_policy>;
 using connection_timer = net::basic_waitable_timer<std::chrono::steady_clock,
                                                    net::wait_traits<std::chrono::steady_clock>, io_executor>;
 
@@ -70,9 +74,10 @@ struct server::impl {
 class session : public std::enable_shared_from_this<session> {
   public:
     session(server& owner, connection_socket socket)
-        : owner_(owner), stream_(std::move(socket)), timer_(stream_.get_executor()) {
+        : owner_(owner), socket_(std::move(socket)), timer_(socket_.get_executor()),
+          deadline_timer_(socket_.get_executor()) {
         error_code ec;
-        const auto endpoint = stream_.socket().remote_endpoint(ec);
+        const auto endpoint = socket_.remote_endpoint(ec);
         if (!ec) {
             auto address = endpoint.address();
             if (address.is_v6() && address.to_v6().is_v4_mapped())
@@ -82,38 +87,58 @@ class session : public std::enable_shared_from_this<session> {
     }
 
     void start() {
-        net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_request(); });
+        net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->read_request(); });
     }
 
     /// Closes an idle connection now; a busy one closes after its answer.
     void stop() {
-        net::post(stream_.get_executor(), [self = shared_from_this()] {
+        net::post(socket_.get_executor(), [self = shared_from_this()] {
             self->closing_ = true;
             if (self->idle_)
                 self->close();
-            else if (self->holding_)
-                self->stream_.cancel();
+            else if (self->holding_) {
+                error_code ignored;
+                self->socket_.cancel(ignored);
+            }
         });
     }
 
   private:
+    using clock = std::chrono::steady_clock;
+
     void read_request() {
         idle_ = true;
         if (closing_) return close();
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(owner_.options_.max_header));
         parser_->body_limit(owner_.options_.max_body);
-        stream_.expires_after(owner_.options_.read_timeout);
-        http::async_read(stream_, buffer_, *parser_,
+        set_deadline(owner_.options_.read_timeout);
+        if (buffer_.capacity() < read_buffer_size) return read_first_bytes();
+        read_rest();
+    }
+
+    /// A new connection holds a small buffer until its client speaks, then its working one.
+    void read_first_bytes() {
+        socket_.async_read_some(buffer_.prepare(first_read_size),
+                                [self = shared_from_this()](error_code ec, std::size_t n) {
+                                    if (ec) return self->on_read(ec);
+                                    self->buffer_.commit(n);
+                                    self->buffer_.reserve(read_buffer_size);
+                                    self->read_rest();
+                                });
+    }
+
+    void read_rest() {
+        http::async_read(socket_, buffer_, *parser_,
                          [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
     }
 
     void on_read(error_code ec) {
         idle_ = false;
-        started_ = std::chrono::steady_clock::now();
-        if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-            ec == net::error::operation_aborted || ec == net::error::connection_reset ||
-            ec == net::error::eof)
+        clear_deadline();
+        started_ = clock::now();
+        if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+            ec == net::error::connection_reset || ec == net::error::eof || ec == net::error::bad_descriptor)
             return close();
         if (ec == http::error::header_limit) return refuse(431, "request headers larger than the limit");
         if (ec == http::error::body_limit) return refuse(413, "request body larger than the limit");
@@ -126,7 +151,7 @@ class session : public std::enable_shared_from_this<session> {
         if (result.fault_kind == fault::reset) {
             log(0, "reset");
             error_code ignored;
-            stream_.socket().set_option(net::socket_base::linger(true, 0), ignored);
+            socket_.set_option(net::socket_base::linger(true, 0), ignored);
             return close();
         }
         if (result.fault_kind == fault::timeout) return hold();
@@ -153,7 +178,7 @@ class session : public std::enable_shared_from_this<session> {
         timer_.expires_after(wait.timeout);
         auto& journal = owner_.state_.journal();
         waiter_ = journal.notify_at(wait.count, [self = shared_from_this()] {
-            net::post(self->stream_.get_executor(), [self] { self->finish_wait(true); });
+            net::post(self->socket_.get_executor(), [self] { self->finish_wait(true); });
         });
         timer_.async_wait([self = shared_from_this()](error_code ec) {
             if (!ec) self->finish_wait(false);
@@ -172,8 +197,8 @@ class session : public std::enable_shared_from_this<session> {
     /// A `timeout` fault: answer nothing until the client gives up (or the hold limit passes).
     void hold() {
         holding_ = true;
-        stream_.expires_after(owner_.options_.fault_hold_limit);
-        stream_.async_read_some(net::buffer(discard_),
+        set_deadline(owner_.options_.fault_hold_limit);
+        socket_.async_read_some(net::buffer(discard_),
                                 [self = shared_from_this()](error_code ec, std::size_t) {
                                     if (!ec) return self->hold();
                                     self->log(0, "timeout");
@@ -182,18 +207,41 @@ class session : public std::enable_shared_from_this<session> {
     }
 
     void write_response() {
-        stream_.expires_after(owner_.options_.read_timeout);
-        http::async_write(stream_, response_, [self = shared_from_this()](error_code ec, std::size_t) {
+        set_deadline(owner_.options_.read_timeout);
+        http::async_write(socket_, response_, [self = shared_from_this()](error_code ec, std::size_t) {
             self->log(self->response_.result_int(), nullptr);
             if (ec || !self->response_.keep_alive() || self->closing_) return self->close();
             self->read_request();
         });
     }
 
+    // A read or write that is not over by its deadline closes the connection. The deadline moves
+    // with each request, but the timer is armed only when none is waiting or the deadline comes
+    // sooner: a waiting timer that fires early re-arms itself for the current deadline, so a
+    // request costs no timer operations.
+    void set_deadline(std::chrono::milliseconds within) {
+        deadline_ = clock::now() + within;
+        if (deadline_ < watched_until_) watch_deadline();
+    }
+
+    void clear_deadline() { deadline_ = clock::time_point::max(); }
+
+    void watch_deadline() {
+        watched_until_ = deadline_;
+        deadline_timer_.expires_at(deadline_); // cancels a wait in progress, whose handler is stale
+        deadline_timer_.async_wait([self = shared_from_this(), watch = ++deadline_watch_](error_code ec) {
+            if (watch != self->deadline_watch_) return;
+            self->watched_until_ = clock::time_point::max();
+            if (ec || self->deadline_ == clock::time_point::max()) return;
+            if (clock::now() < self->deadline_) return self->watch_deadline();
+            error_code ignored; // the pending read or write completes with operation_aborted
+            self->socket_.close(ignored);
+        });
+    }
+
     void log(unsigned status, const char* fault_name) {
         if (!owner_.options_.log) return;
-        const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
-            std::chrono::steady_clock::now() - started_);
+        const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started_);
         boost::json::object line{{"time", aq::timestamp::now().text()},
                                  {"remote", peer_},
                                  {"method", std::string(request_.method_string())},
@@ -208,20 +256,25 @@ class session : public std::enable_shared_from_this<session> {
     void close() {
         error_code ignored;
         timer_.cancel();
-        stream_.socket().shutdown(connection_socket::shutdown_both, ignored);
-        stream_.socket().close(ignored);
+        deadline_timer_.cancel();
+        socket_.shutdown(connection_socket::shutdown_both, ignored);
+        socket_.close(ignored);
     }
 
     server& owner_;
-    connection_stream stream_;
+    connection_socket socket_;
     connection_timer timer_;
+    connection_timer deadline_timer_;
+    clock::time_point deadline_ = clock::time_point::max();
+    clock::time_point watched_until_ = clock::time_point::max(); // when the waiting timer fires
+    std::uint64_t deadline_watch_ = 0; // which of the deadline timer's waits is current
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     http_request request_;
     http_response response_;
     std::string peer_;
     std::string verification_;
-    std::chrono::steady_clock::time_point started_;
+    clock::time_point started_;
     std::uint64_t waiter_ = 0;
     bool waiting_done_ = true;
     bool idle_ = true;
