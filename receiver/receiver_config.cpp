@@ -170,7 +170,7 @@ responder read_responder(json_reader& r, const json::value& v) {
     return responder(std::move(responses));
 }
 
-match_spec read_match(json_reader& r, const json::value& v) {
+match_spec read_match(json_reader& r, const json::value& v, json_probe& json_conditions) {
     match_spec out;
     for (const auto& member : expect_object(r, v, "an object of conditions")) {
         json_scope at(r, member.key());
@@ -191,10 +191,10 @@ match_spec read_match(json_reader& r, const json::value& v) {
         } else if (key == "json") {
             for (const auto& condition :
                  expect_object(r, member.value(), "an object of JSON pointers to values")) {
-                json_scope pointer(r, condition.key());
-                if (!condition.key().empty() && condition.key().front() != '/')
-                    r.fail(error::unknown_value, "a JSON pointer is empty or starts with /");
-                out.json.emplace_back(condition.key(), condition.value());
+                json_scope at_pointer(r, condition.key());
+                auto pointer = json_pointer::parse(condition.key());
+                if (!pointer) r.fail(error::unknown_value, pointer.error().detail);
+                out.json.push_back({json_conditions.add(*pointer), condition.value()});
             }
         } else if (key == "verification") {
             out.verification =
@@ -209,7 +209,7 @@ match_spec read_match(json_reader& r, const json::value& v) {
     return out;
 }
 
-rule read_rule(json_reader& r, const json::value& v, std::size_t index) {
+rule read_rule(json_reader& r, const json::value& v, std::size_t index, json_probe& json_conditions) {
     const auto& object = expect_object(r, v, "a rule object");
     std::string name = "rule " + std::to_string(index + 1);
     if (const auto* given = object.if_contains("name")) {
@@ -223,7 +223,7 @@ rule read_rule(json_reader& r, const json::value& v, std::size_t index) {
             json_scope at(r, member.key());
             if (member.key() == "name") continue;
             if (member.key() == "match")
-                match = read_match(r, member.value());
+                match = read_match(r, member.value(), json_conditions);
             else if (member.key() == "respond")
                 respond.emplace(read_responder(r, member.value()));
             else
@@ -295,7 +295,7 @@ aq::result<std::shared_ptr<const receiver_config>> parse_receiver_config(std::st
                 if (!rules) aq::detail::fail_type(r, member.value(), "an array of rules");
                 for (std::size_t i = 0; i < rules->size(); ++i) {
                     json_scope item(r, i);
-                    config->rules.push_back(read_rule(r, (*rules)[i], i));
+                    config->rules.push_back(read_rule(r, (*rules)[i], i, config->json_conditions));
                 }
             } else if (key == "default") {
                 config->fallback = read_responder(r, member.value());

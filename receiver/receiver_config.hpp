@@ -2,6 +2,8 @@
 // the answer to each delivery. Read from one JSON document (file, or PUT /_aqhook/config).
 #pragma once
 
+#include "json_probe.hpp"
+
 #include <allquiet/webhook/error.hpp>
 #include <allquiet/webhook/handlebars.hpp>
 #include <allquiet/webhook/request_template.hpp>
@@ -76,7 +78,12 @@ struct match_spec {
     std::optional<std::string> method;     ///< exact, upper case
     std::optional<std::string> path;       ///< the target's path; `*` matches any run of characters
     std::vector<aq::header_field> headers; ///< name (any case) → exact value
-    std::vector<std::pair<std::string, boost::json::value>> json; ///< JSON pointer → exact value
+    /// The value at a pointer (a slot of the configuration's `json_conditions` probe) equals this.
+    struct json_condition {
+        std::size_t slot;
+        boost::json::value expected;
+    };
+    std::vector<json_condition> json;
     std::optional<verification_status> verification;
 };
 
@@ -93,6 +100,8 @@ struct receiver_config {
     aq::timestamp_tolerance tolerance;
     verification_policy policy = verification_policy::enforce;
     std::vector<rule> rules;
+    /// Every pointer that the rules' `json` conditions read, looked up in one pass per delivery.
+    json_probe json_conditions;
     responder fallback{{response_spec{}}};
     /// The document it was read from, for GET /_aqhook/config (secrets are redacted there).
     boost::json::value source;

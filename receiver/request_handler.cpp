@@ -7,6 +7,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 
 #include <charconv>
@@ -232,8 +233,12 @@ std::string source_address(const receiver_settings& settings, const http_request
     return std::string(peer);
 }
 
+/// The values a delivery's JSON body holds at the configuration's pointers, read at most once;
+/// nullopt when the body is not JSON.
+using json_condition_values = std::optional<std::vector<std::optional<json::value>>>;
+
 bool rule_matches(const match_spec& match, const http_request& request, std::string_view path,
-                  verification_status verification, const std::optional<json::value>& body_json) {
+                  verification_status verification, const json_condition_values& body_values) {
     if (match.method &&
         *match.method != std::string_view(request.method_string().data(), request.method_string().size()))
         return false;
@@ -245,11 +250,10 @@ bool rule_matches(const match_spec& match, const http_request& request, std::str
             return false;
     }
     if (!match.json.empty()) {
-        if (!body_json) return false;
-        for (const auto& [pointer, expected] : match.json) {
-            boost::system::error_code ec;
-            const json::value* actual = body_json->find_pointer(pointer, ec);
-            if (!actual || *actual != expected) return false;
+        if (!body_values) return false;
+        for (const auto& condition : match.json) {
+            const auto& actual = (*body_values)[condition.slot];
+            if (!actual || *actual != condition.expected) return false;
         }
     }
     return !match.verification || *match.verification == verification;
@@ -311,20 +315,23 @@ handler_result handle_request(receiver_state& state, http_request& request, std:
         return finish(std::move(result));
     }
 
-    // The body as JSON, parsed at most once: for json conditions and answer templates.
-    std::optional<json::value> body_json;
-    bool body_parsed = false;
-    auto parsed_body = [&]() -> const std::optional<json::value>& {
-        if (!body_parsed)
-            if (auto parsed = aq::detail::parse_json_text(request.body())) body_json = std::move(*parsed);
-        body_parsed = true;
-        return body_json;
+    // The body's values for json conditions, and the body as JSON for answer templates: each
+    // read at most once, into an arena that starts on the stack, since they live only while the
+    // answer is chosen.
+    unsigned char arena_start[16 * 1024];
+    json::monotonic_resource arena(arena_start, sizeof arena_start);
+    json_condition_values body_values;
+    bool body_probed = false;
+    auto probed_body = [&]() -> const json_condition_values& {
+        if (!body_probed) body_values = config.json_conditions.read(request.body(), &arena);
+        body_probed = true;
+        return body_values;
     };
 
     const response_spec* chosen = nullptr;
     for (const auto& r : config.rules) {
         if (!rule_matches(r.match, request, path_of(target), status,
-                          r.match.json.empty() ? body_json : parsed_body()))
+                          r.match.json.empty() ? body_values : probed_body()))
             continue;
         chosen = &r.respond.next();
         entry.rule = r.name;
@@ -338,7 +345,7 @@ handler_result handle_request(receiver_state& state, http_request& request, std:
     result.reply.body() = chosen->body;
     if (chosen->body_template) {
         static const json::value no_json = json::object();
-        const auto& context = parsed_body();
+        const auto context = aq::detail::parse_json_text(request.body(), &arena);
         auto rendered = chosen->body_template->render(context ? *context : no_json);
         std::optional<aq::input_error> problem;
         if (!rendered)

@@ -51,7 +51,11 @@ BOOST_AUTO_TEST_CASE(reads_the_design_example) {
     BOOST_TEST(*resolve.match.method == "POST");
     BOOST_TEST(*resolve.match.path == "/hooks/*");
     BOOST_TEST(resolve.match.headers[0].name == "X-Team");
-    BOOST_TEST(resolve.match.json[0].first == "/events/0/severity");
+    const auto& severity = config->json_conditions.pointer(resolve.match.json[0].slot);
+    BOOST_TEST(severity.tokens.size() == 3u);
+    BOOST_TEST((severity.tokens[1].index == std::optional<std::size_t>(0)));
+    BOOST_TEST(severity.tokens[2].key == "severity");
+    BOOST_TEST(resolve.match.json[0].expected == "Critical");
     BOOST_TEST((*resolve.match.verification == aqhook::verification_status::valid));
     const auto& answer = resolve.respond.sequence().at(0);
     BOOST_TEST(answer.body == R"({"operations":{"appendIntent":{"intent":"Resolved"}}})");
@@ -126,6 +130,10 @@ BOOST_AUTO_TEST_CASE(errors_name_the_member_and_the_rule) {
     CHECK_FAILS_WITH(
         parse_receiver_config(with_rule(R"({"respond": {"body": "x", "patch": {"operations": {}}}})")),
         error::unknown_member, "/rules/0/respond/patch");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {"json": {"events": 1}}, "respond": {}})")),
+                     error::unknown_value, "/rules/0/match/json/events");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {"json": {"/a~2b": 1}}, "respond": {}})")),
+                     error::unknown_value, "/rules/0/match/json/~1a~02b");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"delayMs": 600001}})")),
                      error::out_of_range, "/rules/0/respond/delayMs");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"fault": "crash"}})")),
