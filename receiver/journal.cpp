@@ -1,6 +1,6 @@
 #include "journal.hpp"
 
-#include <algorithm>
+#include <utility>
 
 #include <boost/json/object.hpp>
 
@@ -58,13 +58,14 @@ std::uint64_t journal::append(aq::journal_entry entry) {
         std::lock_guard lock(mutex_);
         id = entry.id = next_id_++;
         if (capacity_ == 0) return id;
-        if (entries_.size() == capacity_) {
-            evicted = std::move(entries_.front());
-            entries_.pop_front();
+        if (ring_.size() < capacity_) {
+            ring_.push_back(std::move(entry));
+        } else {
+            evicted = std::exchange(ring_[oldest_], std::move(entry));
+            oldest_ = (oldest_ + 1) % capacity_;
         }
-        entries_.push_back(std::move(entry));
         for (auto it = waiters_.begin(); it != waiters_.end();) {
-            if (entries_.size() >= it->second.count) {
+            if (ring_.size() >= it->second.count) {
                 ready.push_back(std::move(it->second.callback));
                 it = waiters_.erase(it);
             } else {
@@ -80,33 +81,43 @@ std::uint64_t journal::append(aq::journal_entry entry) {
 
 std::vector<aq::journal_entry> journal::snapshot() const {
     std::lock_guard lock(mutex_);
-    return {entries_.rbegin(), entries_.rend()};
+    std::vector<aq::journal_entry> newest_first;
+    newest_first.reserve(ring_.size());
+    for (std::size_t age = ring_.size(); age-- > 0;)
+        newest_first.push_back(at(age));
+    return newest_first;
 }
 
 std::optional<aq::journal_entry> journal::find(std::uint64_t id) const {
     std::lock_guard lock(mutex_);
-    // Ids grow with position, so the entry is found by binary search.
-    auto it =
-        std::lower_bound(entries_.begin(), entries_.end(), id,
-                         [](const aq::journal_entry& e, std::uint64_t wanted) { return e.id < wanted; });
-    if (it == entries_.end() || it->id != id) return std::nullopt;
-    return *it;
+    // Ids grow with age, so the entry is found by binary search.
+    std::size_t low = 0, high = ring_.size();
+    while (low < high) {
+        const std::size_t middle = low + (high - low) / 2;
+        if (at(middle).id < id)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    if (low == ring_.size() || at(low).id != id) return std::nullopt;
+    return at(low);
 }
 
 std::size_t journal::size() const {
     std::lock_guard lock(mutex_);
-    return entries_.size();
+    return ring_.size();
 }
 
 void journal::clear() {
     std::lock_guard lock(mutex_);
-    entries_.clear();
+    ring_.clear();
+    oldest_ = 0;
 }
 
 std::uint64_t journal::notify_at(std::size_t count, std::function<void()> callback) {
     {
         std::lock_guard lock(mutex_);
-        if (entries_.size() < count) {
+        if (ring_.size() < count) {
             const auto id = next_waiter_++;
             waiters_.emplace(id, waiter{count, std::move(callback)});
             return id;
@@ -123,7 +134,7 @@ void journal::cancel(std::uint64_t waiter) {
 
 bool journal::wait_for(std::size_t count, std::chrono::milliseconds timeout) const {
     std::unique_lock lock(mutex_);
-    return grown_.wait_for(lock, timeout, [&] { return entries_.size() >= count; });
+    return grown_.wait_for(lock, timeout, [&] { return ring_.size() >= count; });
 }
 
 } // namespace aqhook

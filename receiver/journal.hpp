@@ -6,7 +6,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -49,7 +48,12 @@ class journal {
     const std::size_t capacity_;
     mutable std::mutex mutex_;
     mutable std::condition_variable grown_;
-    std::deque<aq::journal_entry> entries_; // oldest first
+    /// The entry `age` places after the oldest.
+    const aq::journal_entry& at(std::size_t age) const { return ring_[(oldest_ + age) % ring_.size()]; }
+
+    // A ring: once full, each entry takes the oldest one's place, so appending allocates nothing.
+    std::vector<aq::journal_entry> ring_;
+    std::size_t oldest_ = 0; // where the oldest entry is, once the ring is full
     std::uint64_t next_id_ = 1;
     std::uint64_t next_waiter_ = 1;
     std::map<std::uint64_t, waiter> waiters_;

@@ -233,6 +233,15 @@ std::string source_address(const receiver_settings& settings, const http_request
     return std::string(peer);
 }
 
+/// A message's header fields, in order, for the journal.
+std::vector<aq::header_field> header_list(const http::fields& fields) {
+    std::vector<aq::header_field> out;
+    out.reserve(static_cast<std::size_t>(std::distance(fields.begin(), fields.end())));
+    for (const auto& field : fields)
+        out.push_back({std::string(field.name_string()), std::string(field.value())});
+    return out;
+}
+
 /// The values a delivery's JSON body holds at the configuration's pointers, read at most once;
 /// nullopt when the body is not JSON.
 using json_condition_values = std::optional<std::vector<std::optional<json::value>>>;
@@ -273,8 +282,7 @@ handler_result handle_request(receiver_state& state, http_request& request, std:
     entry.remote_address = source_address(state.settings(), request, peer_address);
     entry.method = std::string(request.method_string());
     entry.target = std::string(target);
-    for (const auto& field : request)
-        entry.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+    entry.headers = header_list(request);
 
     // Verification: without secrets nothing is checked and every delivery counts as unsigned.
     const auto checked = loaded->verifier.check(request);
@@ -296,8 +304,7 @@ handler_result handle_request(receiver_state& state, http_request& request, std:
         entry.response.status = out.fault_kind == fault::none ? out.reply.result_int() : 0;
         if (out.fault_kind != fault::none)
             entry.response.fault = out.fault_kind == fault::reset ? "reset" : "timeout";
-        for (const auto& field : out.reply)
-            entry.response.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+        entry.response.headers = header_list(out.reply);
         entry.response.body = out.reply.body();
         entry.body = std::move(request.body()); // read for the last time above
         state.journal().append(std::move(entry));
