@@ -3,13 +3,13 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -40,6 +40,31 @@ using io_executor = net::io_context::executor_type;
 using connection_socket = net::basic_stream_socket<tcp, io_executor>;
 using connection_timer = net::basic_waitable_timer<std::chrono::steady_clock,
                                                    net::wait_traits<std::chrono::steady_clock>, io_executor>;
+
+/// The status line and header fields of `response` into
+/// `out` (whose capacity a connection reuses). Every answer carries its body whole with a
+/// Content-Length, so the general serializer's chunking and buffer sequences go unused.
+void write_head(const http_response& response, std::string& out) {
+    const unsigned version = response.version();
+    out.assign("HTTP/");
+    out += {static_cast<char>('0' + version / 10), '.', static_cast<char>('0' + version % 10), ' '};
+    const unsigned status = response.result_int();
+    out += {static_cast<char>('0' + status / 100), static_cast<char>('0' + status / 10 % 10),
+            static_cast<char>('0' + status % 10), ' '};
+    // A code Beast has no phrase for gets none (RFC 9112 allows it) instead of "<unknown-status>".
+    if (http::int_to_status(status) != http::status::unknown) {
+        const auto reason = response.reason();
+        out.append(reason.data(), reason.size());
+    }
+    out += "\r\n";
+    for (const auto& field : response) {
+        out.append(field.name_string().data(), field.name_string().size());
+        out += ": ";
+        out.append(field.value().data(), field.value().size());
+        out += "\r\n";
+    }
+    out += "\r\n";
+}
 
 /// One I/O context per thread, each run by its own thread: a connection lives on one context
 /// for its whole life, so its handlers never need a strand and never hop between threads.
@@ -208,7 +233,9 @@ class session : public std::enable_shared_from_this<session> {
 
     void write_response() {
         set_deadline(owner_.options_.read_timeout);
-        http::async_write(socket_, response_, [self = shared_from_this()](error_code ec, std::size_t) {
+        write_head(response_, head_);
+        const std::array<net::const_buffer, 2> message{net::buffer(head_), net::buffer(response_.body())};
+        net::async_write(socket_, message, [self = shared_from_this()](error_code ec, std::size_t) {
             self->log(self->response_.result_int(), nullptr);
             if (ec || !self->response_.keep_alive() || self->closing_) return self->close();
             self->read_request();
@@ -272,6 +299,7 @@ class session : public std::enable_shared_from_this<session> {
     std::optional<http::request_parser<http::string_body>> parser_;
     http_request request_;
     http_response response_;
+    std::string head_; // the answer's status line and fields, as sent
     std::string peer_;
     std::string verification_;
     clock::time_point started_;

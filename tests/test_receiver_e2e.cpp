@@ -89,6 +89,21 @@ BOOST_AUTO_TEST_CASE(keep_alive_connections_serve_many_requests) {
     BOOST_TEST(receiver.journal().size() == 20u);
 }
 
+BOOST_AUTO_TEST_CASE(answers_are_written_exactly) {
+    aq::mock_receiver receiver(R"({"rules": [{"match": {"path": "/teapot"},
+        "respond": {"status": 418, "headers": {"X-Brewed": "yes"}, "body": "short and stout"}}]})");
+    http_connection http10(receiver.port());
+    boost::system::error_code ec;
+    const auto answer = http10.raw("POST /teapot HTTP/1.0\r\nContent-Length: 2\r\n\r\n{}", 2s, &ec);
+    BOOST_TEST(answer == "HTTP/1.0 418 \r\nX-Brewed: yes\r\nContent-Type: text/plain; "
+                         "charset=utf-8\r\nContent-Length: 15\r\n\r\nshort and stout");
+    BOOST_TEST((ec == boost::asio::error::eof)); // HTTP/1.0 without keep-alive: closed after the answer
+
+    http_connection http11(receiver.port());
+    const auto known = http11.raw("GET /_aqhook/nothing HTTP/1.1\r\nConnection: close\r\n\r\n", 2s, &ec);
+    BOOST_TEST(known.rfind("HTTP/1.1 404 Not Found\r\n", 0) == 0u, known);
+}
+
 BOOST_AUTO_TEST_CASE(limits_get_clear_answers_and_the_server_goes_on) {
     aq::mock_receiver receiver("{}", small_limits());
 
