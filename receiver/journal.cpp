@@ -50,18 +50,17 @@ boost::json::value to_json(const journal_entry& entry) {
 
 namespace aqhook {
 
-std::uint64_t journal::append(aq::journal_entry entry) {
+std::uint64_t journal::append(aq::journal_entry& entry) {
     std::vector<std::function<void()>> ready;
-    aq::journal_entry evicted; // freed after the lock is released: other threads wait for it
     std::uint64_t id;
     {
         std::lock_guard lock(mutex_);
         id = entry.id = next_id_++;
         if (capacity_ == 0) return id;
         if (ring_.size() < capacity_) {
-            ring_.push_back(std::move(entry));
+            ring_.push_back(std::exchange(entry, {}));
         } else {
-            evicted = std::exchange(ring_[oldest_], std::move(entry));
+            std::swap(ring_[oldest_], entry); // the dropped entry is freed, or reused, outside the lock
             oldest_ = (oldest_ + 1) % capacity_;
         }
         for (auto it = waiters_.begin(); it != waiters_.end();) {

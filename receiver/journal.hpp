@@ -22,8 +22,9 @@ class journal {
 
     std::size_t capacity() const { return capacity_; }
 
-    /// Stores an entry under the next id (oldest dropped beyond the capacity) and returns the id.
-    std::uint64_t append(aq::journal_entry entry);
+    /// Stores an entry under the next id and returns the id. Beyond the capacity the oldest is
+    /// dropped: `entry` is left holding it (or else empty), so that its storage can be reused.
+    std::uint64_t append(aq::journal_entry& entry);
 
     /// Newest first.
     std::vector<aq::journal_entry> snapshot() const;

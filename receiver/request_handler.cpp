@@ -215,8 +215,8 @@ handler_result admin(receiver_state& state, const http_request& request) {
 
 /// The peer, or with `trust_forwarded_for` the last X-Forwarded-For hop (the one the trusted
 /// proxy added).
-std::string source_address(const receiver_settings& settings, const http_request& request,
-                           std::string_view peer) {
+std::string_view source_address(const receiver_settings& settings, const http_request& request,
+                                std::string_view peer) {
     if (settings.trust_forwarded_for) {
         const auto forwarded = request.find("X-Forwarded-For");
         if (forwarded != request.end()) {
@@ -227,19 +227,29 @@ std::string source_address(const receiver_settings& settings, const http_request
                 last.remove_prefix(1);
             while (!last.empty() && (last.back() == ' ' || last.back() == '\t'))
                 last.remove_suffix(1);
-            if (!last.empty()) return std::string(last);
+            if (!last.empty()) return last;
         }
     }
-    return std::string(peer);
+    return peer;
 }
 
-/// A message's header fields, in order, for the journal.
-std::vector<aq::header_field> header_list(const http::fields& fields) {
-    std::vector<aq::header_field> out;
-    out.reserve(static_cast<std::size_t>(std::distance(fields.begin(), fields.end())));
-    for (const auto& field : fields)
-        out.push_back({std::string(field.name_string()), std::string(field.value())});
-    return out;
+/// Writes a message's header fields, in order, into `out`, reusing the strings it has.
+void copy_headers(const http::fields& fields, std::vector<aq::header_field>& out) {
+    out.resize(static_cast<std::size_t>(std::distance(fields.begin(), fields.end())));
+    auto next = out.begin();
+    for (const auto& field : fields) {
+        next->name.assign(field.name_string().data(), field.name_string().size());
+        next->value.assign(field.value().data(), field.value().size());
+        ++next;
+    }
+}
+
+/// Writes `text` into `out`, reusing its string when it has one.
+void assign(std::optional<std::string>& out, std::string_view text) {
+    if (out)
+        out->assign(text);
+    else
+        out.emplace(text);
 }
 
 /// The values a delivery's JSON body holds at the configuration's pointers, read at most once;
@@ -271,18 +281,25 @@ bool rule_matches(const match_spec& match, const http_request& request, std::str
 } // namespace
 
 handler_result handle_request(receiver_state& state, http_request& request, std::string_view peer_address) {
+    aq::journal_entry entry;
+    return handle_request(state, request, peer_address, entry);
+}
+
+handler_result handle_request(receiver_state& state, http_request& request, std::string_view peer_address,
+                              aq::journal_entry& entry) {
     const std::string_view target(request.target().data(), request.target().size());
     if (target.substr(0, admin_prefix.size()) == admin_prefix) return admin(state, request);
 
     const auto loaded = state.config();
     const receiver_config& config = *loaded->config;
 
-    aq::journal_entry entry;
+    // Every member of the entry is written: it may hold an earlier delivery.
     entry.received_at = aq::timestamp::now();
-    entry.remote_address = source_address(state.settings(), request, peer_address);
-    entry.method = std::string(request.method_string());
-    entry.target = std::string(target);
-    entry.headers = header_list(request);
+    entry.remote_address.assign(source_address(state.settings(), request, peer_address));
+    entry.method.assign(request.method_string().data(), request.method_string().size());
+    entry.target.assign(target);
+    copy_headers(request, entry.headers);
+    entry.rule.reset();
 
     // Verification: without secrets nothing is checked and every delivery counts as unsigned.
     const auto checked = loaded->verifier.check(request);
@@ -291,9 +308,12 @@ handler_result handle_request(receiver_state& state, http_request& request, std:
         status = verification_status::valid;
     else if (checked.error == aq::error::unsigned_request || config.secrets.empty())
         status = verification_status::unsigned_;
-    entry.verification.status = std::string(to_string(status));
+    entry.verification.status.assign(to_string(status));
     entry.verification.method = checked.method;
-    if (!config.secrets.empty() && !checked.valid()) entry.verification.error = checked.error.message();
+    if (!config.secrets.empty() && !checked.valid())
+        assign(entry.verification.error, checked.error.message());
+    else
+        entry.verification.error.reset();
 
     handler_result result;
     result.verification = entry.verification.status;
@@ -303,11 +323,13 @@ handler_result handle_request(receiver_state& state, http_request& request, std:
     auto finish = [&](handler_result out) {
         entry.response.status = out.fault_kind == fault::none ? out.reply.result_int() : 0;
         if (out.fault_kind != fault::none)
-            entry.response.fault = out.fault_kind == fault::reset ? "reset" : "timeout";
-        entry.response.headers = header_list(out.reply);
-        entry.response.body = out.reply.body();
+            assign(entry.response.fault, out.fault_kind == fault::reset ? "reset" : "timeout");
+        else
+            entry.response.fault.reset();
+        copy_headers(out.reply, entry.response.headers);
+        entry.response.body.assign(out.reply.body());
         entry.body = std::move(request.body()); // read for the last time above
-        state.journal().append(std::move(entry));
+        state.journal().append(entry);
         return out;
     };
 
@@ -341,7 +363,7 @@ handler_result handle_request(receiver_state& state, http_request& request, std:
                           r.match.json.empty() ? body_values : probed_body()))
             continue;
         chosen = &r.respond.next();
-        entry.rule = r.name;
+        assign(entry.rule, r.name);
         break;
     }
     if (!chosen) chosen = &config.fallback.next();

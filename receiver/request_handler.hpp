@@ -90,6 +90,13 @@ struct handler_result {
 /// request is left as it was.
 handler_result handle_request(receiver_state& state, http_request& request, std::string_view peer_address);
 
+/// The same, with the delivery's journal entry written into `entry`, whose strings are reused;
+/// afterwards `entry` holds the entry the journal dropped, if any (see `journal::append`). A
+/// connection keeps it for its next delivery, so that a full journal takes deliveries without
+/// allocating for them, and without one thread freeing what another allocated.
+handler_result handle_request(receiver_state& state, http_request& request, std::string_view peer_address,
+                              aq::journal_entry& entry);
+
 /// The answer to a finished wait: 200 with the journal, or 408.
 http_response wait_reply(const receiver_state& state, bool reached, unsigned version, bool keep_alive);
 

@@ -33,6 +33,8 @@ constexpr std::size_t first_read_size = 512;
 /// A connection's read buffer once its client has spoken: a delivery of a few KiB arrives in one
 /// read instead of in many of the parser's 512-byte ones.
 constexpr std::size_t read_buffer_size = 8 * 1024;
+/// The largest body storage a connection keeps for its next request.
+constexpr std::size_t kept_body_capacity = 64 * 1024;
 
 // A connection's objects name their I/O context's executor type instead of the type-erased
 // any_io_executor: every handler Beast and Asio run then skips the executor's type erasure.
@@ -135,6 +137,10 @@ class session : public std::enable_shared_from_this<session> {
         idle_ = true;
         if (closing_) return close();
         parser_.emplace();
+        // The next body is read into the storage of the journal entry the last delivery dropped.
+        if (recycled_.body.capacity() <= kept_body_capacity) parser_->get().body().swap(recycled_.body);
+        recycled_.body = std::string();
+        parser_->get().body().clear();
         parser_->header_limit(static_cast<std::uint32_t>(owner_.options_.max_header));
         parser_->body_limit(owner_.options_.max_body);
         set_deadline(owner_.options_.read_timeout);
@@ -170,7 +176,7 @@ class session : public std::enable_shared_from_this<session> {
         if (ec) return refuse(400, "malformed HTTP request: " + ec.message());
 
         request_ = parser_->release();
-        auto result = handle_request(owner_.state_, request_, peer_);
+        auto result = handle_request(owner_.state_, request_, peer_, recycled_);
         verification_ = std::move(result.verification);
         if (result.wait) return wait_for_journal(*result.wait);
         if (result.fault_kind == fault::reset) {
@@ -298,6 +304,7 @@ class session : public std::enable_shared_from_this<session> {
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     http_request request_;
+    aq::journal_entry recycled_; // the entry the journal last dropped, rewritten by the next delivery
     http_response response_;
     std::string head_; // the answer's status line and fields, as sent
     std::string peer_;

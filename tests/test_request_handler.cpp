@@ -229,6 +229,40 @@ BOOST_AUTO_TEST_CASE(journal_is_bounded_and_newest_first) {
     BOOST_TEST(f.state.journal().find(4)->target == "/n/4");
 }
 
+BOOST_AUTO_TEST_CASE(a_reused_entry_keeps_nothing_of_the_delivery_before) {
+    aqhook::receiver_settings settings;
+    settings.journal_size = 1;
+    fixture f(R"({"secrets": ["dev-secret"], "policy": "record",
+        "rules": [{"name": "hang", "match": {"path": "/hang"}, "respond": {"fault": "timeout"}}]})",
+              settings);
+    aq::journal_entry reused;
+    auto busy = signed_delivery("/hang", aq::signing_method::allquiet, "wrong-secret");
+    busy.set("X-Extra", "one");
+    busy.set("X-More", "two");
+    handle_request(f.state, busy, "127.0.0.1", reused);
+    BOOST_TEST(reused.target.empty()); // the journal was empty: nothing dropped
+    BOOST_TEST(f.last().verification.error.has_value());
+    BOOST_TEST(f.last().rule.has_value());
+    BOOST_TEST(f.last().response.fault.has_value());
+
+    auto plain = delivery("/plain", "{}");
+    handle_request(f.state, plain, "127.0.0.1", reused);
+    BOOST_TEST(reused.target == "/hang"); // the dropped entry comes back for reuse
+    auto good = signed_delivery("/plain", aq::signing_method::allquiet, secret, "{}");
+    handle_request(f.state, good, "127.0.0.1", reused);
+    const auto entry = f.last();
+    BOOST_TEST(entry.target == "/plain");
+    BOOST_TEST(entry.id == 3u);
+    BOOST_TEST(entry.body == "{}");
+    BOOST_TEST(entry.headers.size() == 4u); // no X-Extra, no X-More
+    BOOST_TEST(entry.verification.status == "valid");
+    BOOST_TEST(!entry.verification.error.has_value());
+    BOOST_TEST(!entry.rule.has_value());
+    BOOST_TEST(entry.response.status == 200u);
+    BOOST_TEST(!entry.response.fault.has_value());
+    BOOST_TEST(entry.response.body.empty());
+}
+
 BOOST_AUTO_TEST_CASE(admin_api) {
     fixture f(R"({"secrets": ["dev-secret"]})");
     BOOST_TEST(f.admin(http::verb::get, "/_aqhook/health") == json::parse(R"({"status":"ok"})"));
