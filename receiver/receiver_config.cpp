@@ -149,7 +149,7 @@ response_spec read_single_response(json_reader& r, const json::object& object) {
         return aq::detail::iequals(h.name, "Content-Type");
     });
     if (content_type && !sets_type) out.headers.push_back({"Content-Type", *content_type});
-    return out;
+    return prepare(std::move(out));
 }
 
 /// A response object, or `{"sequence": [response, ...]}`.
@@ -308,6 +308,22 @@ aq::result<std::shared_ptr<const receiver_config>> parse_receiver_config(std::st
         return std::move(failure.error);
     }
     return std::shared_ptr<const receiver_config>(std::move(config));
+}
+
+http_response answer_for(const response_spec& spec, unsigned version, bool keep_alive, std::string body) {
+    http_response answer{static_cast<http::status>(spec.status), version};
+    for (const auto& h : spec.headers)
+        answer.insert(h.name, h.value);
+    answer.body() = std::move(body);
+    answer.keep_alive(keep_alive);
+    answer.prepare_payload();
+    return answer;
+}
+
+response_spec prepare(response_spec spec) {
+    if (!spec.body_template)
+        spec.prepared = std::make_shared<const http_response>(answer_for(spec, 11, true, spec.body));
+    return spec;
 }
 
 json::value redacted(const receiver_config& config) {

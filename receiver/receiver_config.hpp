@@ -9,6 +9,8 @@
 #include <allquiet/webhook/request_template.hpp>
 #include <allquiet/webhook/signature.hpp>
 
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/json/value.hpp>
 
 #include <atomic>
@@ -23,6 +25,9 @@
 namespace aqhook {
 
 namespace aq = allquiet::webhook;
+namespace http = boost::beast::http;
+using http_request = http::request<http::string_body>;
+using http_response = http::response<http::string_body>;
 
 /// What happens to a delivery whose signature fails.
 enum class verification_policy {
@@ -52,7 +57,16 @@ struct response_spec {
     bool template_is_patch = false; ///< the rendered text must be a valid patch
     std::chrono::milliseconds delay{0};
     fault fault_kind = fault::none;
+    /// The answer as sent on a kept-alive HTTP/1.1 connection, built once at load and shared by
+    /// every delivery it answers; empty for a template.
+    std::shared_ptr<const http_response> prepared;
 };
+
+/// The answer `spec` gives, with `body` (its own, or a rendered template's).
+http_response answer_for(const response_spec& spec, unsigned version, bool keep_alive, std::string body);
+
+/// `spec` with its `prepared` answer built (unless it renders a template).
+response_spec prepare(response_spec spec);
 
 /// A response, or a sequence of responses used in turn (the last one repeats).
 class responder {
@@ -102,7 +116,7 @@ struct receiver_config {
     std::vector<rule> rules;
     /// Every pointer that the rules' `json` conditions read, looked up in one pass per delivery.
     json_probe json_conditions;
-    responder fallback{{response_spec{}}};
+    responder fallback{{prepare(response_spec{})}};
     /// The document it was read from, for GET /_aqhook/config (secrets are redacted there).
     boost::json::value source;
 };

@@ -130,7 +130,7 @@ handler_result admin(receiver_state& state, const http_request& request) {
     const auto method = request.method();
     auto reply = [&](unsigned status, const json::value& body) {
         handler_result result;
-        result.reply = json_reply(status, body, version, keep_alive);
+        result.reply = std::make_shared<const http_response>(json_reply(status, body, version, keep_alive));
         return result;
     };
     auto error_reply = [&](unsigned status, std::string message) {
@@ -145,16 +145,17 @@ handler_result admin(receiver_state& state, const http_request& request) {
     if (path.empty()) {
         if (!only({http::verb::get, http::verb::head})) return error_reply(405, "use GET");
         handler_result result;
-        result.reply = http_response{http::status::ok, version};
-        result.reply.set(http::field::content_type, "text/html; charset=utf-8");
-        result.reply.set(http::field::cache_control, "no-store");
+        http_response page{http::status::ok, version};
+        page.set(http::field::content_type, "text/html; charset=utf-8");
+        page.set(http::field::cache_control, "no-store");
         // The page needs nothing from elsewhere; forbidding it keeps a delivery's body inert.
-        result.reply.set(
+        page.set(
             "Content-Security-Policy",
             "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'");
-        result.reply.body() = web_page_html;
-        result.reply.keep_alive(keep_alive);
-        result.reply.prepare_payload();
+        page.body() = web_page_html;
+        page.keep_alive(keep_alive);
+        page.prepare_payload();
+        result.reply = std::make_shared<const http_response>(std::move(page));
         return result;
     }
     if (path == "dummy") {
@@ -164,7 +165,7 @@ handler_result admin(receiver_state& state, const http_request& request) {
         const auto answered = handle_request(state, std::get<http_request>(dummy), "127.0.0.1");
         return reply(
             200,
-            json::object{{"status", answered.fault_kind == fault::none ? answered.reply.result_int() : 0u}});
+            json::object{{"status", answered.fault_kind == fault::none ? answered.reply->result_int() : 0u}});
     }
     if (path == "health") {
         if (!only({http::verb::get, http::verb::head})) return error_reply(405, "use GET");
@@ -321,13 +322,13 @@ handler_result handle_request(receiver_state& state, http_request& request, std:
     const bool keep_alive = request.keep_alive();
 
     auto finish = [&](handler_result out) {
-        entry.response.status = out.fault_kind == fault::none ? out.reply.result_int() : 0;
+        entry.response.status = out.fault_kind == fault::none ? out.reply->result_int() : 0;
         if (out.fault_kind != fault::none)
             assign(entry.response.fault, out.fault_kind == fault::reset ? "reset" : "timeout");
         else
             entry.response.fault.reset();
-        copy_headers(out.reply, entry.response.headers);
-        entry.response.body.assign(out.reply.body());
+        copy_headers(*out.reply, entry.response.headers);
+        entry.response.body.assign(out.reply->body());
         entry.body = std::move(request.body()); // read for the last time above
         state.journal().append(entry);
         return out;
@@ -335,12 +336,13 @@ handler_result handle_request(receiver_state& state, http_request& request, std:
 
     const auto& allowed = state.settings().allowed_sources;
     if (allowed && !allowed->contains(entry.remote_address)) {
-        result.reply =
-            json_reply(403, json::object{{"error", "source address not allowed"}}, version, keep_alive);
+        result.reply = std::make_shared<const http_response>(
+            json_reply(403, json::object{{"error", "source address not allowed"}}, version, keep_alive));
         return finish(std::move(result));
     }
     if (!config.secrets.empty() && !checked.valid() && config.policy == verification_policy::enforce) {
-        result.reply = json_reply(401, json::object{{"error", checked.error.message()}}, version, keep_alive);
+        result.reply = std::make_shared<const http_response>(
+            json_reply(401, json::object{{"error", checked.error.message()}}, version, keep_alive));
         return finish(std::move(result));
     }
 
@@ -368,10 +370,6 @@ handler_result handle_request(receiver_state& state, http_request& request, std:
     }
     if (!chosen) chosen = &config.fallback.next();
 
-    result.reply = http_response{static_cast<http::status>(chosen->status), version};
-    for (const auto& h : chosen->headers)
-        result.reply.insert(h.name, h.value);
-    result.reply.body() = chosen->body;
     if (chosen->body_template) {
         static const json::value no_json = json::object();
         const auto context = aq::detail::parse_json_text(request.body(), &arena);
@@ -383,14 +381,18 @@ handler_result handle_request(receiver_state& state, http_request& request, std:
             if (auto patch = aq::parse_patch(*rendered); !patch) problem = patch.error();
         if (problem) {
             // The configuration's fault, not the sender's: 500 with the reason, journaled.
-            result.reply = json_reply(500, json::object{{"error", "answer template: " + problem->message()}},
-                                      version, keep_alive);
+            result.reply = std::make_shared<const http_response>(json_reply(
+                500, json::object{{"error", "answer template: " + problem->message()}}, version, keep_alive));
             return finish(std::move(result));
         }
-        result.reply.body() = std::move(*rendered);
+        result.reply = std::make_shared<const http_response>(
+            answer_for(*chosen, version, keep_alive, std::move(*rendered)));
+    } else if (version == 11 && keep_alive) {
+        result.reply = chosen->prepared;
+    } else {
+        result.reply =
+            std::make_shared<const http_response>(answer_for(*chosen, version, keep_alive, chosen->body));
     }
-    result.reply.keep_alive(keep_alive);
-    result.reply.prepare_payload();
     result.delay = chosen->delay;
     result.fault_kind = chosen->fault_kind;
     return finish(std::move(result));

@@ -9,9 +9,6 @@
 #include <allquiet/webhook/mock_receiver.hpp>
 #include <allquiet/webhook/signature.hpp>
 
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
-
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -21,10 +18,6 @@
 #include <string_view>
 
 namespace aqhook {
-
-namespace http = boost::beast::http;
-using http_request = http::request<http::string_body>;
-using http_response = http::response<http::string_body>;
 
 /// Where every path of the admin API starts; any other path is a delivery.
 inline constexpr std::string_view admin_prefix = "/_aqhook/";
@@ -77,7 +70,8 @@ struct wait_instruction {
 };
 
 struct handler_result {
-    http_response reply;
+    /// Shared: a rule's fixed answer is built once, at load.
+    std::shared_ptr<const http_response> reply;
     std::chrono::milliseconds delay{0};
     fault fault_kind = fault::none;
     std::optional<wait_instruction> wait;

@@ -200,7 +200,8 @@ class session : public std::enable_shared_from_this<session> {
         verification_ = "-";
         request_ = {};
         request_.method_string("-");
-        response_ = json_reply(status, boost::json::object{{"error", std::move(reason)}}, 11, false);
+        response_ = std::make_shared<const http_response>(
+            json_reply(status, boost::json::object{{"error", std::move(reason)}}, 11, false));
         write_response();
     }
 
@@ -221,7 +222,8 @@ class session : public std::enable_shared_from_this<session> {
         waiting_done_ = true;
         timer_.cancel();
         owner_.state_.journal().cancel(waiter_);
-        response_ = wait_reply(owner_.state_, reached, request_.version(), request_.keep_alive());
+        response_ = std::make_shared<const http_response>(
+            wait_reply(owner_.state_, reached, request_.version(), request_.keep_alive()));
         write_response();
     }
 
@@ -239,11 +241,11 @@ class session : public std::enable_shared_from_this<session> {
 
     void write_response() {
         set_deadline(owner_.options_.read_timeout);
-        write_head(response_, head_);
-        const std::array<net::const_buffer, 2> message{net::buffer(head_), net::buffer(response_.body())};
+        write_head(*response_, head_);
+        const std::array<net::const_buffer, 2> message{net::buffer(head_), net::buffer(response_->body())};
         net::async_write(socket_, message, [self = shared_from_this()](error_code ec, std::size_t) {
-            self->log(self->response_.result_int(), nullptr);
-            if (ec || !self->response_.keep_alive() || self->closing_) return self->close();
+            self->log(self->response_->result_int(), nullptr);
+            if (ec || !self->response_->keep_alive() || self->closing_) return self->close();
             self->read_request();
         });
     }
@@ -305,7 +307,7 @@ class session : public std::enable_shared_from_this<session> {
     std::optional<http::request_parser<http::string_body>> parser_;
     http_request request_;
     aq::journal_entry recycled_; // the entry the journal last dropped, rewritten by the next delivery
-    http_response response_;
+    std::shared_ptr<const http_response> response_;
     std::string head_; // the answer's status line and fields, as sent
     std::string peer_;
     std::string verification_;

@@ -50,8 +50,8 @@ struct fixture {
         request.body() = std::move(body);
         request.prepare_payload();
         auto result = send(request);
-        BOOST_TEST(result.reply.result_int() == expect, target << ": " << result.reply.body());
-        return json::parse(result.reply.body());
+        BOOST_TEST(result.reply->result_int() == expect, target << ": " << result.reply->body());
+        return json::parse(result.reply->body());
     }
 
     aqhook::receiver_state state;
@@ -63,7 +63,7 @@ BOOST_AUTO_TEST_CASE(signed_deliveries_of_both_methods_are_accepted_and_journale
     fixture f;
     for (auto method : {aq::signing_method::allquiet, aq::signing_method::aws}) {
         const auto result = f.send(signed_delivery("/hooks/aq?x=1", method));
-        BOOST_TEST(result.reply.result_int() == 200u);
+        BOOST_TEST(result.reply->result_int() == 200u);
         BOOST_TEST(result.verification == "valid");
         const auto entry = f.last();
         BOOST_TEST(entry.verification.status == "valid");
@@ -82,11 +82,11 @@ BOOST_AUTO_TEST_CASE(failed_verification_is_refused_with_the_reason) {
     fixture f;
     auto reason = [&](const http_request& request) {
         const auto result = f.send(request);
-        BOOST_TEST(result.reply.result_int() == 401u);
+        BOOST_TEST(result.reply->result_int() == 401u);
         BOOST_TEST(f.last().verification.status ==
                    (result.verification == "unsigned" ? "unsigned" : "invalid"));
         BOOST_TEST(f.last().response.status == 401u);
-        return std::string(json::parse(result.reply.body()).at("error").as_string());
+        return std::string(json::parse(result.reply->body()).at("error").as_string());
     };
     BOOST_TEST(reason(signed_delivery("/h", aq::signing_method::allquiet, "wrong")) == "signature mismatch");
     auto tampered = signed_delivery("/h");
@@ -106,17 +106,17 @@ BOOST_AUTO_TEST_CASE(failed_verification_is_refused_with_the_reason) {
 
 BOOST_AUTO_TEST_CASE(rotation_and_record_policy) {
     fixture f(R"({"secrets": ["new-secret", "dev-secret"], "policy": "record"})");
-    BOOST_TEST(f.send(signed_delivery("/h")).reply.result_int() == 200u);
+    BOOST_TEST(f.send(signed_delivery("/h")).reply->result_int() == 200u);
     BOOST_TEST(f.last().verification.status == "valid");
     const auto bad = f.send(signed_delivery("/h", aq::signing_method::aws, "nope"));
-    BOOST_TEST(bad.reply.result_int() == 200u); // recorded, answered as if valid
+    BOOST_TEST(bad.reply->result_int() == 200u); // recorded, answered as if valid
     BOOST_TEST(f.last().verification.status == "invalid");
     BOOST_TEST(*f.last().verification.error == "signature mismatch");
 }
 
 BOOST_AUTO_TEST_CASE(without_secrets_everything_is_unsigned_and_answered) {
     fixture f("{}");
-    BOOST_TEST(f.send(signed_delivery("/h")).reply.result_int() == 200u);
+    BOOST_TEST(f.send(signed_delivery("/h")).reply->result_int() == 200u);
     BOOST_TEST(f.last().verification.status == "unsigned");
     BOOST_TEST((*f.last().verification.method == aq::signing_method::allquiet)); // seen, not checked
     BOOST_TEST(!f.last().verification.error.has_value());
@@ -137,27 +137,28 @@ BOOST_AUTO_TEST_CASE(rules_match_on_every_condition_and_the_first_wins) {
     auto matching = signed_delivery("/hooks/aq?team=storage");
     matching.set("x-team", "storage");
     auto result = f.send(matching);
-    BOOST_TEST(result.reply.result_int() == 201u);
-    BOOST_TEST(result.reply["X-Handled-By"] == "aqhook");
-    BOOST_TEST(result.reply[http::field::content_type] == "application/json; charset=utf-8");
+    BOOST_TEST(result.reply->result_int() == 201u);
+    BOOST_TEST((*result.reply)["X-Handled-By"] == "aqhook");
+    BOOST_TEST((*result.reply)[http::field::content_type] == "application/json; charset=utf-8");
     BOOST_TEST(*f.last().rule == "resolve critical");
-    const auto patch = aq::parse_patch(result.reply.body()).value(); // answers parse back with the SDK
+    const auto patch = aq::parse_patch(result.reply->body()).value(); // answers parse back with the SDK
     BOOST_TEST((patch.operations.append_intent->intent == aq::intent::resolved));
-    BOOST_TEST(f.last().response.body == result.reply.body());
+    BOOST_TEST(f.last().response.body == result.reply->body());
 
     auto wrong_team = matching;
     wrong_team.set("x-team", "web");
-    BOOST_TEST(f.send(wrong_team).reply.result_int() == 204u);
+    BOOST_TEST(f.send(wrong_team).reply->result_int() == 204u);
     BOOST_TEST(*f.last().rule == "catch hooks");
 
-    BOOST_TEST(f.send(signed_delivery("/hooks/aq", aq::signing_method::allquiet, "bad")).reply.result_int() ==
-               202u);
-    BOOST_TEST(f.send(signed_delivery("/other")).reply.result_int() == 299u);
+    BOOST_TEST(
+        f.send(signed_delivery("/hooks/aq", aq::signing_method::allquiet, "bad")).reply->result_int() ==
+        202u);
+    BOOST_TEST(f.send(signed_delivery("/other")).reply->result_int() == 299u);
     BOOST_TEST(!f.last().rule.has_value());
     BOOST_TEST(f.last().response.body == R"({"fallback":true})");
 
     auto put = delivery("/other", "x", http::verb::put);
-    BOOST_TEST(f.send(put).reply.result_int() == 203u);
+    BOOST_TEST(f.send(put).reply->result_int() == 203u);
     BOOST_TEST(f.last().verification.status == "unsigned");
 }
 
@@ -165,10 +166,10 @@ BOOST_AUTO_TEST_CASE(bodies_that_are_not_json_are_journaled_and_never_match_json
     fixture f(R"({"rules": [{"match": {"json": {"": {}}}, "respond": {"status": 201}}]})");
     auto form = delivery("/form", "title=RAM+%3E+60%25");
     form.set(http::field::content_type, "application/x-www-form-urlencoded");
-    BOOST_TEST(f.send(form).reply.result_int() == 200u);
+    BOOST_TEST(f.send(form).reply->result_int() == 200u);
     BOOST_TEST(f.last().body == "title=RAM+%3E+60%25");
     BOOST_TEST(*f.last().header("Content-Type") == "application/x-www-form-urlencoded");
-    BOOST_TEST(f.send(delivery("/json", "{}")).reply.result_int() == 201u);
+    BOOST_TEST(f.send(delivery("/json", "{}")).reply->result_int() == 201u);
 }
 
 BOOST_AUTO_TEST_CASE(sequences_delays_and_faults_come_back_as_instructions) {
@@ -176,11 +177,11 @@ BOOST_AUTO_TEST_CASE(sequences_delays_and_faults_come_back_as_instructions) {
       {"name": "flaky", "match": {"path": "/flaky"}, "respond": {"sequence": [{"status": 500}, {"status": 200, "delayMs": 25}]}},
       {"name": "reset", "match": {"path": "/reset"}, "respond": {"fault": "reset"}},
       {"name": "hang", "match": {"path": "/hang"}, "respond": {"fault": "timeout"}}]})");
-    BOOST_TEST(f.send(delivery("/flaky")).reply.result_int() == 500u);
+    BOOST_TEST(f.send(delivery("/flaky")).reply->result_int() == 500u);
     auto second = f.send(delivery("/flaky"));
-    BOOST_TEST(second.reply.result_int() == 200u);
+    BOOST_TEST(second.reply->result_int() == 200u);
     BOOST_TEST(second.delay.count() == 25);
-    BOOST_TEST(f.send(delivery("/flaky")).reply.result_int() == 200u);
+    BOOST_TEST(f.send(delivery("/flaky")).reply->result_int() == 200u);
 
     BOOST_TEST((f.send(delivery("/reset")).fault_kind == aqhook::fault::reset));
     BOOST_TEST(*f.last().response.fault == "reset");
@@ -194,23 +195,23 @@ BOOST_AUTO_TEST_CASE(source_addresses) {
     settings.allowed_sources =
         aq::parse_address_list(R"({"ips": ["203.0.113.0/24", "2001:db8::/32"]})").value();
     fixture f("{}", settings);
-    BOOST_TEST(f.send(delivery("/h"), "203.0.113.9").reply.result_int() == 200u);
-    BOOST_TEST(f.send(delivery("/h"), "2001:db8::7").reply.result_int() == 200u);
+    BOOST_TEST(f.send(delivery("/h"), "203.0.113.9").reply->result_int() == 200u);
+    BOOST_TEST(f.send(delivery("/h"), "2001:db8::7").reply->result_int() == 200u);
     const auto refused = f.send(delivery("/h"), "127.0.0.1");
-    BOOST_TEST(refused.reply.result_int() == 403u);
+    BOOST_TEST(refused.reply->result_int() == 403u);
     BOOST_TEST(f.last().response.status == 403u);
     auto forwarded = delivery("/h");
     forwarded.set("X-Forwarded-For", "203.0.113.9");
-    BOOST_TEST(f.send(forwarded, "127.0.0.1").reply.result_int() == 403u); // not trusted by default
+    BOOST_TEST(f.send(forwarded, "127.0.0.1").reply->result_int() == 403u); // not trusted by default
 
     settings.trust_forwarded_for = true;
     fixture behind_proxy("{}", settings);
     forwarded.set("X-Forwarded-For", "198.51.100.1, 203.0.113.9");
-    BOOST_TEST(behind_proxy.send(forwarded, "127.0.0.1").reply.result_int() == 200u);
+    BOOST_TEST(behind_proxy.send(forwarded, "127.0.0.1").reply->result_int() == 200u);
     BOOST_TEST(behind_proxy.last().remote_address == "203.0.113.9");
     forwarded.set("X-Forwarded-For", "203.0.113.9, 198.51.100.1"); // only the last hop counts
-    BOOST_TEST(behind_proxy.send(forwarded, "127.0.0.1").reply.result_int() == 403u);
-    BOOST_TEST(behind_proxy.send(delivery("/h"), "203.0.113.1").reply.result_int() ==
+    BOOST_TEST(behind_proxy.send(forwarded, "127.0.0.1").reply->result_int() == 403u);
+    BOOST_TEST(behind_proxy.send(delivery("/h"), "203.0.113.1").reply->result_int() ==
                200u); // no header: the peer
 }
 
@@ -227,6 +228,31 @@ BOOST_AUTO_TEST_CASE(journal_is_bounded_and_newest_first) {
     BOOST_TEST(entries[0].id == 5u);
     BOOST_TEST(!f.state.journal().find(2).has_value());
     BOOST_TEST(f.state.journal().find(4)->target == "/n/4");
+}
+
+BOOST_AUTO_TEST_CASE(a_fixed_answer_is_built_once_and_fits_each_connection) {
+    fixture f(R"({"rules": [{"match": {"path": "/fixed"}, "respond": {"status": 202, "body": "ok"}}]})");
+    const auto first = f.send(delivery("/fixed"));
+    const auto second = f.send(delivery("/fixed"));
+    BOOST_TEST(first.reply == second.reply); // shared, not rebuilt
+    BOOST_TEST(first.reply->keep_alive());
+    BOOST_TEST((*first.reply)[http::field::content_length] == "2");
+
+    auto closing = delivery("/fixed");
+    closing.keep_alive(false);
+    const auto closed = f.send(closing);
+    BOOST_TEST(closed.reply != first.reply);
+    BOOST_TEST(!closed.reply->keep_alive());
+    BOOST_TEST((*closed.reply)[http::field::connection] == "close");
+    BOOST_TEST(closed.reply->body() == "ok");
+
+    auto old = delivery("/fixed");
+    old.version(10);
+    const auto http10 = f.send(old);
+    BOOST_TEST(http10.reply->version() == 10u);
+    BOOST_TEST(!http10.reply->keep_alive());
+    BOOST_TEST(http10.reply->result_int() == 202u);
+    BOOST_TEST(f.last().response.headers.size() == 2u); // Content-Type and Content-Length
 }
 
 BOOST_AUTO_TEST_CASE(a_reused_entry_keeps_nothing_of_the_delivery_before) {
@@ -307,10 +333,10 @@ BOOST_AUTO_TEST_CASE(admin_api) {
     const auto config = f.admin(http::verb::get, "/_aqhook/config");
     BOOST_TEST(config.at("secrets") == json::parse(R"(["<redacted>"])"));
     f.admin(http::verb::put, "/_aqhook/config", R"({"default": {"status": 202}})");
-    BOOST_TEST(f.send(delivery("/x")).reply.result_int() == 202u);
+    BOOST_TEST(f.send(delivery("/x")).reply->result_int() == 202u);
     const auto refused = f.admin(http::verb::put, "/_aqhook/config", R"({"default": {"status": 7}})", 400);
     BOOST_TEST(std::string(refused.at("error").as_string()).find("/default/status") == 0u);
-    BOOST_TEST(f.send(delivery("/x")).reply.result_int() == 202u); // the old configuration stays
+    BOOST_TEST(f.send(delivery("/x")).reply->result_int() == 202u); // the old configuration stays
 
     f.admin(http::verb::post, "/_aqhook/health", {}, 405);
     f.admin(http::verb::put, "/_aqhook/requests", {}, 405);
@@ -325,19 +351,19 @@ BOOST_AUTO_TEST_CASE(answer_templates_render_against_the_delivery) {
       {"name": "echo", "match": {"path": "/echo"}, "respond": {"bodyTemplate": "got {{title}}{{#unless title}}nothing{{/unless}}"}},
       {"name": "broken", "match": {"path": "/broken"}, "respond": {"patchTemplate": "{\"operations\": {\"appendIntent\": {\"intent\": \"{{title}}\"}}}"}}]})");
     const auto ticket = f.send(delivery("/ticket"));
-    BOOST_TEST(ticket.reply.result_int() == 200u);
-    const auto patch = aq::parse_patch(ticket.reply.body()).value();
+    BOOST_TEST(ticket.reply->result_int() == 200u);
+    const auto patch = aq::parse_patch(ticket.reply->body()).value();
     BOOST_TEST(patch.operations.upsert_attributes->attributes.at(0).value ==
                "OPS-81cd20be-5837-4dd8-a951-2207a025a231");
-    BOOST_TEST(ticket.reply[http::field::content_type] == "application/json; charset=utf-8");
-    BOOST_TEST(f.last().response.body == ticket.reply.body());
+    BOOST_TEST((*ticket.reply)[http::field::content_type] == "application/json; charset=utf-8");
+    BOOST_TEST(f.last().response.body == ticket.reply->body());
 
-    BOOST_TEST(f.send(delivery("/echo")).reply.body() == "got RAM above 60%");
-    BOOST_TEST(f.send(delivery("/echo", "not json")).reply.body() == "got nothing");
+    BOOST_TEST(f.send(delivery("/echo")).reply->body() == "got RAM above 60%");
+    BOOST_TEST(f.send(delivery("/echo", "not json")).reply->body() == "got nothing");
 
     const auto broken = f.send(delivery("/broken")); // renders to intent "RAM above 60%": no patch
-    BOOST_TEST(broken.reply.result_int() == 500u);
-    BOOST_TEST(std::string(json::parse(broken.reply.body()).at("error").as_string())
+    BOOST_TEST(broken.reply->result_int() == 500u);
+    BOOST_TEST(std::string(json::parse(broken.reply->body()).at("error").as_string())
                    .find("answer template: /operations/appendIntent/intent") == 0u);
     BOOST_TEST(f.last().response.status == 500u);
 }
@@ -346,10 +372,10 @@ BOOST_AUTO_TEST_CASE(the_web_page_and_its_dummy_delivery) {
     fixture f;
     http_request get_page{http::verb::get, "/_aqhook/", 11};
     const auto page = f.send(get_page);
-    BOOST_TEST(page.reply.result_int() == 200u);
-    BOOST_TEST(page.reply[http::field::content_type] == "text/html; charset=utf-8");
-    BOOST_TEST(page.reply.body().find("Latest requests") != std::string::npos);
-    BOOST_TEST(page.reply["Content-Security-Policy"].find("default-src 'none'") == 0u);
+    BOOST_TEST(page.reply->result_int() == 200u);
+    BOOST_TEST((*page.reply)[http::field::content_type] == "text/html; charset=utf-8");
+    BOOST_TEST(page.reply->body().find("Latest requests") != std::string::npos);
+    BOOST_TEST((*page.reply)["Content-Security-Policy"].find("default-src 'none'") == 0u);
 
     BOOST_TEST(
         f.admin(http::verb::post, "/_aqhook/dummy", R"({"signingMethod": "aws", "secret": "dev-secret"})") ==
