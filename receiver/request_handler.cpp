@@ -245,12 +245,24 @@ void copy_headers(const http::fields& fields, std::vector<aq::header_field>& out
     }
 }
 
-/// Writes `text` into `out`, reusing its string when it has one.
-void assign(std::optional<std::string>& out, std::string_view text) {
-    if (out)
-        out->assign(text);
+/// How the journal names a fault.
+std::optional<std::string_view> fault_name(fault kind) {
+    switch (kind) {
+    case fault::reset: return "reset";
+    case fault::timeout: return "timeout";
+    case fault::none: break;
+    }
+    return std::nullopt;
+}
+
+/// Writes `text`, or its absence, into `out`, reusing the string `out` has.
+void assign(std::optional<std::string>& out, std::optional<std::string_view> text) {
+    if (!text)
+        out.reset();
+    else if (out)
+        out->assign(*text);
     else
-        out.emplace(text);
+        out.emplace(*text);
 }
 
 /// The values a delivery's JSON body holds at the configuration's pointers, read at most once;
@@ -300,7 +312,6 @@ handler_result handle_request(receiver_state& state, http_request& request, std:
     entry.method.assign(request.method_string().data(), request.method_string().size());
     entry.target.assign(target);
     copy_headers(request, entry.headers);
-    entry.rule.reset();
 
     // Verification: without secrets nothing is checked and every delivery counts as unsigned.
     const auto checked = loaded->verifier.check(request);
@@ -311,22 +322,20 @@ handler_result handle_request(receiver_state& state, http_request& request, std:
         status = verification_status::unsigned_;
     entry.verification.status.assign(to_string(status));
     entry.verification.method = checked.method;
-    if (!config.secrets.empty() && !checked.valid())
-        assign(entry.verification.error, checked.error.message());
-    else
-        entry.verification.error.reset();
+    assign(entry.verification.error, !config.secrets.empty() && !checked.valid()
+                                         ? std::optional<std::string_view>(checked.error.message())
+                                         : std::nullopt);
 
     handler_result result;
     result.verification = entry.verification.status;
     const auto version = request.version();
     const bool keep_alive = request.keep_alive();
 
+    std::optional<std::string_view> rule_name; // of the rule that matched
     auto finish = [&](handler_result out) {
+        assign(entry.rule, rule_name);
         entry.response.status = out.fault_kind == fault::none ? out.reply->result_int() : 0;
-        if (out.fault_kind != fault::none)
-            assign(entry.response.fault, out.fault_kind == fault::reset ? "reset" : "timeout");
-        else
-            entry.response.fault.reset();
+        assign(entry.response.fault, fault_name(out.fault_kind));
         copy_headers(*out.reply, entry.response.headers);
         entry.response.body.assign(out.reply->body());
         entry.body = std::move(request.body()); // read for the last time above
@@ -365,7 +374,7 @@ handler_result handle_request(receiver_state& state, http_request& request, std:
                           r.match.json.empty() ? body_values : probed_body()))
             continue;
         chosen = &r.respond.next();
-        assign(entry.rule, r.name);
+        rule_name = r.name;
         break;
     }
     if (!chosen) chosen = &config.fallback.next();
