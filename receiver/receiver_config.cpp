@@ -99,7 +99,7 @@ std::vector<aq::header_field> read_headers(json_reader& r, const json::value& v,
 response_spec read_single_response(json_reader& r, const json::object& object) {
     response_spec out;
     std::optional<std::string> content_type;
-    bool has_body = false;
+    std::optional<std::string> body_member; // patch, body, patchTemplate or bodyTemplate
     for (const auto& member : object) {
         json_scope at(r, member.key());
         const auto key = member.key();
@@ -108,9 +108,9 @@ response_spec read_single_response(json_reader& r, const json::object& object) {
         } else if (key == "headers") {
             out.headers = read_headers(r, member.value(), true);
         } else if (key == "patch" || key == "body" || key == "patchTemplate" || key == "bodyTemplate") {
-            if (has_body)
+            if (body_member)
                 r.fail(error::unknown_member, "give one of patch, body, patchTemplate and bodyTemplate");
-            has_body = true;
+            body_member = std::string(key);
             if (key == "patchTemplate" || key == "bodyTemplate") {
                 auto compiled = aq::handlebars_template::compile(read_string(r, member.value()));
                 if (!compiled) r.fail(error::template_syntax, compiled.error().detail);
@@ -145,6 +145,10 @@ response_spec read_single_response(json_reader& r, const json::object& object) {
                    "a response has status, headers, patch, body, delayMs, fault or sequence");
         }
     }
+    // HTTP gives these answers no body (and Beast refuses to send one).
+    if (body_member && (out.status < 200 || out.status == 204 || out.status == 304))
+        r.fail_at(*body_member, error::unknown_member,
+                  "a " + std::to_string(out.status) + " answer has no body");
     const bool sets_type = std::any_of(out.headers.begin(), out.headers.end(), [](const aq::header_field& h) {
         return aq::detail::iequals(h.name, "Content-Type");
     });

@@ -134,6 +134,14 @@ BOOST_AUTO_TEST_CASE(errors_name_the_member_and_the_rule) {
                      error::unknown_value, "/rules/0/match/json/events");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {"json": {"/a~2b": 1}}, "respond": {}})")),
                      error::unknown_value, "/rules/0/match/json/~1a~02b");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"status": 204, "body": "x"}})")),
+                     error::unknown_member, "/rules/0/respond/body");
+    CHECK_FAILS_WITH(
+        parse_receiver_config(with_rule(R"({"respond": {"patchTemplate": "{}", "status": 304}})")),
+        error::unknown_member, "/rules/0/respond/patchTemplate");
+    CHECK_FAILS_WITH(parse_receiver_config(R"({"default": {"status": 101, "body": {"a": 1}}})"),
+                     error::unknown_member, "/default/body");
+    BOOST_TEST(parse_receiver_config(with_rule(R"({"respond": {"status": 204}})")).has_value());
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"delayMs": 600001}})")),
                      error::out_of_range, "/rules/0/respond/delayMs");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"fault": "crash"}})")),
