@@ -79,6 +79,10 @@ Enum read_choice(json_reader& r, const json::value& v,
     r.fail(error::unknown_value, "'" + text + "' is not one of " + names);
 }
 
+/// The longest header field a configuration may give (Beast refuses fields over 64 KiB; the
+/// receiver reads no request headers over 8 KiB).
+constexpr std::size_t max_header_field = 8 * 1024;
+
 std::vector<aq::header_field> read_headers(json_reader& r, const json::value& v, bool response) {
     std::vector<aq::header_field> out;
     for (const auto& member : expect_object(r, v, "an object of header names to values")) {
@@ -87,6 +91,9 @@ std::vector<aq::header_field> read_headers(json_reader& r, const json::value& v,
         if (!aq::detail::is_token(field.name)) r.fail(error::invalid_header_name, "not an HTTP token");
         if (!aq::detail::is_field_value(field.value))
             r.fail(error::invalid_header_value, "control characters");
+        if (field.name.size() + field.value.size() > max_header_field)
+            r.fail(error::out_of_range,
+                   "a header field is at most " + std::to_string(max_header_field) + " bytes");
         if (response && (aq::detail::iequals(field.name, "Content-Length") ||
                          aq::detail::iequals(field.name, "Transfer-Encoding") ||
                          aq::detail::iequals(field.name, "Connection")))

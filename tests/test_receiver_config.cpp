@@ -134,6 +134,10 @@ BOOST_AUTO_TEST_CASE(errors_name_the_member_and_the_rule) {
                      error::unknown_value, "/rules/0/match/json/events");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {"json": {"/a~2b": 1}}, "respond": {}})")),
                      error::unknown_value, "/rules/0/match/json/~1a~02b");
+    const std::string huge(70000, 'v');
+    CHECK_FAILS_WITH(
+        parse_receiver_config(with_rule(R"({"respond": {"headers": {"X-Big": ")" + huge + R"("}}})")),
+        error::out_of_range, "/rules/0/respond/headers/X-Big");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"status": 204, "body": "x"}})")),
                      error::unknown_member, "/rules/0/respond/body");
     CHECK_FAILS_WITH(
