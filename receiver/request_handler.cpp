@@ -38,17 +38,19 @@ std::optional<aq::input_error> receiver_state::replace_config(std::string_view c
     return std::nullopt;
 }
 
-http_response json_reply(unsigned status, const json::value& body, unsigned version, bool keep_alive) {
+std::shared_ptr<const http_response> json_reply(unsigned status, const json::value& body, unsigned version,
+                                                bool keep_alive) {
     http_response reply{static_cast<http::status>(status), version};
     reply.set(http::field::content_type, "application/json");
     reply.set(http::field::cache_control, "no-store");
     reply.keep_alive(keep_alive);
     reply.body() = json::serialize(body);
     reply.prepare_payload();
-    return reply;
+    return std::make_shared<const http_response>(std::move(reply));
 }
 
-http_response wait_reply(const receiver_state& state, bool reached, unsigned version, bool keep_alive) {
+std::shared_ptr<const http_response> wait_reply(const receiver_state& state, bool reached, unsigned version,
+                                                bool keep_alive) {
     if (!reached)
         return json_reply(408, json::object{{"error", "timed out before the journal held enough entries"}},
                           version, keep_alive);
@@ -130,7 +132,7 @@ handler_result admin(receiver_state& state, const http_request& request) {
     const auto method = request.method();
     auto reply = [&](unsigned status, const json::value& body) {
         handler_result result;
-        result.reply = std::make_shared<const http_response>(json_reply(status, body, version, keep_alive));
+        result.reply = json_reply(status, body, version, keep_alive);
         return result;
     };
     auto error_reply = [&](unsigned status, std::string message) {
@@ -345,13 +347,12 @@ handler_result handle_request(receiver_state& state, http_request& request, std:
 
     const auto& allowed = state.settings().allowed_sources;
     if (allowed && !allowed->contains(entry.remote_address)) {
-        result.reply = std::make_shared<const http_response>(
-            json_reply(403, json::object{{"error", "source address not allowed"}}, version, keep_alive));
+        result.reply =
+            json_reply(403, json::object{{"error", "source address not allowed"}}, version, keep_alive);
         return finish(std::move(result));
     }
     if (!config.secrets.empty() && !checked.valid() && config.policy == verification_policy::enforce) {
-        result.reply = std::make_shared<const http_response>(
-            json_reply(401, json::object{{"error", checked.error.message()}}, version, keep_alive));
+        result.reply = json_reply(401, json::object{{"error", checked.error.message()}}, version, keep_alive);
         return finish(std::move(result));
     }
 
@@ -390,8 +391,8 @@ handler_result handle_request(receiver_state& state, http_request& request, std:
             if (auto patch = aq::parse_patch(*rendered); !patch) problem = patch.error();
         if (problem) {
             // The configuration's fault, not the sender's: 500 with the reason, journaled.
-            result.reply = std::make_shared<const http_response>(json_reply(
-                500, json::object{{"error", "answer template: " + problem->message()}}, version, keep_alive));
+            result.reply = json_reply(500, json::object{{"error", "answer template: " + problem->message()}},
+                                      version, keep_alive);
             return finish(std::move(result));
         }
         result.reply = std::make_shared<const http_response>(

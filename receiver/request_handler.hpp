@@ -92,9 +92,11 @@ handler_result handle_request(receiver_state& state, http_request& request, std:
                               aq::journal_entry& entry);
 
 /// The answer to a finished wait: 200 with the journal, or 408.
-http_response wait_reply(const receiver_state& state, bool reached, unsigned version, bool keep_alive);
+std::shared_ptr<const http_response> wait_reply(const receiver_state& state, bool reached, unsigned version,
+                                                bool keep_alive);
 
 /// A JSON answer with the usual headers.
-http_response json_reply(unsigned status, const boost::json::value& body, unsigned version, bool keep_alive);
+std::shared_ptr<const http_response> json_reply(unsigned status, const boost::json::value& body,
+                                                unsigned version, bool keep_alive);
 
 } // namespace aqhook

@@ -200,8 +200,7 @@ class session : public std::enable_shared_from_this<session> {
         verification_ = "-";
         request_ = {};
         request_.method_string("-");
-        response_ = std::make_shared<const http_response>(
-            json_reply(status, boost::json::object{{"error", std::move(reason)}}, 11, false));
+        response_ = json_reply(status, boost::json::object{{"error", std::move(reason)}}, 11, false);
         write_response();
     }
 
@@ -222,8 +221,7 @@ class session : public std::enable_shared_from_this<session> {
         waiting_done_ = true;
         timer_.cancel();
         owner_.state_.journal().cancel(waiter_);
-        response_ = std::make_shared<const http_response>(
-            wait_reply(owner_.state_, reached, request_.version(), request_.keep_alive()));
+        response_ = wait_reply(owner_.state_, reached, request_.version(), request_.keep_alive());
         write_response();
     }
 

@@ -320,8 +320,8 @@ BOOST_AUTO_TEST_CASE(admin_api) {
     BOOST_TEST_REQUIRE(wait.wait.has_value());
     BOOST_TEST(wait.wait->count == 2u);
     BOOST_TEST(wait.wait->timeout.count() == 50);
-    BOOST_TEST(aqhook::wait_reply(f.state, true, 11, true).result_int() == 200u);
-    BOOST_TEST(aqhook::wait_reply(f.state, false, 11, true).result_int() == 408u);
+    BOOST_TEST(aqhook::wait_reply(f.state, true, 11, true)->result_int() == 200u);
+    BOOST_TEST(aqhook::wait_reply(f.state, false, 11, true)->result_int() == 408u);
     f.admin(http::verb::get, "/_aqhook/requests/wait", {}, 400);
     f.admin(http::verb::get, "/_aqhook/requests/wait?count=0", {}, 400);
     f.admin(http::verb::get, "/_aqhook/requests/wait?count=1001", {}, 400);
