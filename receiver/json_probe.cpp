@@ -103,20 +103,8 @@ class json_probe_handler {
         return end_container();
     }
 
-    bool on_key_part(json::string_view s, std::size_t, error_code&) {
-        if (building_)
-            built_.push_chars(s);
-        else if (following())
-            key_.append(s.data(), s.size());
-        return true;
-    }
-    bool on_key(json::string_view s, std::size_t, error_code&) {
-        if (building_)
-            built_.push_key(s);
-        else if (following())
-            key_.append(s.data(), s.size());
-        return true;
-    }
+    bool on_key_part(json::string_view s, std::size_t, error_code&) { return key_piece(s, false); }
+    bool on_key(json::string_view s, std::size_t, error_code&) { return key_piece(s, true); }
 
     bool on_string_part(json::string_view s, std::size_t, error_code&) {
         if (!in_string_) {
@@ -171,6 +159,18 @@ class json_probe_handler {
         std::size_t next_index;                     // of the next element, in an array
         std::size_t first_candidate, end_candidate; // a range of candidates_
     };
+
+    /// A piece of a member name (the last one when `last`): built into the value being built, or
+    /// kept where a pointer follows the container it names a member of.
+    bool key_piece(json::string_view s, bool last) {
+        if (building_ && last)
+            built_.push_key(s);
+        else if (building_)
+            built_.push_chars(s);
+        else if (following())
+            key_.append(s.data(), s.size());
+        return true;
+    }
 
     const json_pointer& pointer_of(std::size_t slot) const { return probe_.pointers_[slot].pointer; }
 
