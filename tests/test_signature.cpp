@@ -13,6 +13,8 @@
 #include <map>
 #include <new>
 #include <random>
+#include <thread>
+#include <vector>
 #include <unistd.h>
 
 namespace aq = allquiet::webhook;
@@ -348,4 +350,26 @@ BOOST_AUTO_TEST_CASE(allocations_do_not_grow_with_the_body) {
     BOOST_TEST(large.second == 0);
     BOOST_TEST(small.first == large.first); // OpenSSL's context copy: fixed, whatever the body
     BOOST_TEST_MESSAGE("OpenSSL allocations per verification: " << small.first);
+}
+
+BOOST_AUTO_TEST_CASE(one_verifier_serves_more_threads_than_its_pool_keeps_contexts) {
+    const auto verifier = make_verifier({kat_secret});
+    std::atomic<int> accepted{0}, refused{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 12; ++t)
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 200; ++i) {
+                const std::string body =
+                    "{\"thread\":" + std::to_string(t) + ",\"delivery\":" + std::to_string(i) + "}";
+                auto headers = signed_headers(aq::signing_method::allquiet, kat_secret, kat_timestamp, body);
+                if (verifier.check(headers, body).valid()) ++accepted;
+                headers["x-aq-signature"] = signed_headers(aq::signing_method::allquiet, kat_secret,
+                                                           kat_timestamp, body + " ")["x-aq-signature"];
+                if (!verifier.check(headers, body).valid()) ++refused;
+            }
+        });
+    for (auto& thread : threads)
+        thread.join();
+    BOOST_TEST(accepted == 12 * 200);
+    BOOST_TEST(refused == 12 * 200);
 }

@@ -72,7 +72,8 @@ namespace detail {
 /// An HMAC-SHA256 key, set up once. Each computation takes a keyed context from a small
 /// lock-free pool (duplicating the original only when the pool is empty) and re-initialises it
 /// with the stored key, so that after warm-up a computation costs what a bare pre-keyed OpenSSL
-/// loop costs. One key serves any number of threads at once.
+/// loop costs. One key serves any number of threads at once: each thread starts looking at its
+/// own slot, and slots sit on separate cache lines, so threads do not pass lines back and forth.
 class hmac_sha256_key {
   public:
     using digest = std::array<unsigned char, 32>;
@@ -99,7 +100,7 @@ class hmac_sha256_key {
 
     ~hmac_sha256_key() {
         for (auto& slot : pool_)
-            EVP_MAC_CTX_free(slot.load());
+            EVP_MAC_CTX_free(slot.context.load());
         EVP_MAC_CTX_free(keyed_);
     }
 
@@ -120,23 +121,42 @@ class hmac_sha256_key {
     }
 
   private:
+    struct alignas(64) pool_slot {
+        std::atomic<EVP_MAC_CTX*> context{nullptr};
+    };
+    static constexpr std::size_t pool_size = 8;
+
+    /// The slot the calling thread looks at first: threads are numbered as they first ask.
+    static std::size_t home_slot() {
+        static std::atomic<std::size_t> threads_seen{0};
+        thread_local const std::size_t home =
+            threads_seen.fetch_add(1, std::memory_order_relaxed) % pool_size;
+        return home;
+    }
+
     EVP_MAC_CTX* acquire() const {
-        for (auto& slot : pool_)
-            if (EVP_MAC_CTX* ctx = slot.exchange(nullptr, std::memory_order_acquire)) return ctx;
+        const std::size_t home = home_slot();
+        for (std::size_t i = 0; i < pool_size; ++i)
+            if (EVP_MAC_CTX* ctx =
+                    pool_[(home + i) % pool_size].context.exchange(nullptr, std::memory_order_acquire))
+                return ctx;
         return EVP_MAC_CTX_dup(keyed_);
     }
 
     void release(EVP_MAC_CTX* ctx) const {
         if (!ctx) return;
-        for (auto& slot : pool_) {
+        const std::size_t home = home_slot();
+        for (std::size_t i = 0; i < pool_size; ++i) {
             EVP_MAC_CTX* expected = nullptr;
-            if (slot.compare_exchange_strong(expected, ctx, std::memory_order_release)) return;
+            if (pool_[(home + i) % pool_size].context.compare_exchange_strong(expected, ctx,
+                                                                              std::memory_order_release))
+                return;
         }
         EVP_MAC_CTX_free(ctx); // more threads than slots: this one is not kept
     }
 
     EVP_MAC_CTX* keyed_ = nullptr;
-    mutable std::array<std::atomic<EVP_MAC_CTX*>, 8> pool_{};
+    mutable std::array<pool_slot, pool_size> pool_{};
 };
 
 inline std::string base64_encode(const hmac_sha256_key::digest& d) {
