@@ -177,10 +177,14 @@ class json_probe_handler {
     /// Whether the innermost open container has pointers to follow (and so its keys matter).
     bool following() const { return unfollowed_depth_ == 0 && !levels_.empty(); }
 
+    static constexpr std::size_t no_slot = static_cast<std::size_t>(-1);
+
     /// A value starts at the current position: appends to candidates_ the slots whose pointers
-    /// go on inside it, and returns the slot whose pointer ends here, if any.
-    std::optional<std::size_t> match_position() {
-        std::optional<std::size_t> ends_here;
+    /// go on inside it, and returns the slot whose pointer ends here, or no_slot. (Not an
+    /// optional: returning one stalled store forwarding at every value, and the pass took 6%
+    /// longer.)
+    std::size_t match_position() {
+        std::size_t ends_here = no_slot;
         if (levels_.empty()) { // the document itself
             for (const std::size_t slot : probe_.outermost_) {
                 if (pointer_of(slot).tokens.empty())
@@ -219,7 +223,7 @@ class json_probe_handler {
             return true;
         }
         const std::size_t first = candidates_.size();
-        if (const auto target = match_position()) {
+        if (const std::size_t target = match_position(); target != no_slot) {
             building_ = target;
             building_depth_ = k == kind::scalar ? 0 : 1;
             built_.reset(storage_);
