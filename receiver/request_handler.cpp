@@ -35,6 +35,7 @@ std::optional<aq::input_error> receiver_state::replace_config(std::string_view c
     if (!loaded) return loaded.error();
     std::lock_guard lock(mutex_);
     config_ = std::move(*loaded);
+    generation_.fetch_add(1, std::memory_order_release);
     return std::nullopt;
 }
 
@@ -296,17 +297,18 @@ bool rule_matches(const match_spec& match, const http_request& request, std::str
 } // namespace
 
 handler_result handle_request(receiver_state& state, http_request& request, std::string_view peer_address) {
-    aq::journal_entry entry;
-    return handle_request(state, request, peer_address, entry);
+    connection_memory memory;
+    return handle_request(state, request, peer_address, memory);
 }
 
 handler_result handle_request(receiver_state& state, http_request& request, std::string_view peer_address,
-                              aq::journal_entry& entry) {
+                              connection_memory& memory) {
     const std::string_view target(request.target().data(), request.target().size());
     if (target.substr(0, admin_prefix.size()) == admin_prefix) return admin(state, request);
 
-    const auto loaded = state.config();
-    const receiver_config& config = *loaded->config;
+    const loaded_config& loaded = state.config(memory.config);
+    const receiver_config& config = *loaded.config;
+    aq::journal_entry& entry = memory.entry;
 
     // Every member of the entry is written: it may hold an earlier delivery.
     entry.received_at = aq::timestamp::now();
@@ -316,7 +318,7 @@ handler_result handle_request(receiver_state& state, http_request& request, std:
     copy_headers(request, entry.headers);
 
     // Verification: without secrets nothing is checked and every delivery counts as unsigned.
-    const auto checked = loaded->verifier.check(request);
+    const auto checked = loaded.verifier.check(request);
     verification_status status = verification_status::invalid;
     if (checked.valid())
         status = verification_status::valid;

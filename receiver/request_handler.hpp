@@ -9,6 +9,7 @@
 #include <allquiet/webhook/mock_receiver.hpp>
 #include <allquiet/webhook/signature.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -36,6 +37,21 @@ struct receiver_settings {
     config_overrides overrides;
 };
 
+/// The configuration as one connection last read it.
+struct config_view {
+    std::shared_ptr<const loaded_config> config;
+    std::uint64_t generation = 0; ///< of `config`; 0: not read yet
+};
+
+/// What a connection keeps from one delivery to the next, so that a delivery in steady state
+/// neither allocates nor writes to memory that the other I/O threads use.
+struct connection_memory {
+    config_view config;
+    /// The entry the journal dropped last (see `journal::append`); the next delivery is written
+    /// into it.
+    aq::journal_entry entry;
+};
+
 /// The state shared by all connections: the current configuration and the journal.
 class receiver_state {
   public:
@@ -45,6 +61,17 @@ class receiver_state {
     std::shared_ptr<const loaded_config> config() const {
         std::lock_guard lock(mutex_);
         return config_;
+    }
+
+    /// The current configuration, through a connection's view of it: the lock and the shared
+    /// count are touched only when the configuration was replaced since the view last read it.
+    const loaded_config& config(config_view& view) const {
+        if (generation_.load(std::memory_order_acquire) != view.generation) {
+            std::lock_guard lock(mutex_);
+            view.config = config_;
+            view.generation = generation_.load(std::memory_order_relaxed);
+        }
+        return *view.config;
     }
 
     /// Replaces the configuration; on error the old one stays and the error is returned.
@@ -60,6 +87,7 @@ class receiver_state {
     const receiver_settings settings_;
     mutable std::mutex mutex_;
     std::shared_ptr<const loaded_config> config_;
+    std::atomic<std::uint64_t> generation_{1}; // of config_, counted up under the lock
     aqhook::journal journal_;
 };
 
@@ -84,12 +112,13 @@ struct handler_result {
 /// request is left as it was.
 handler_result handle_request(receiver_state& state, http_request& request, std::string_view peer_address);
 
-/// The same, with the delivery's journal entry written into `entry`, whose strings are reused;
-/// afterwards `entry` holds the entry the journal dropped, if any (see `journal::append`). A
-/// connection keeps it for its next delivery, so that a full journal takes deliveries without
-/// allocating for them, and without one thread freeing what another allocated.
+/// The same for a connection that keeps `memory` between its deliveries: the configuration is
+/// read through its view, and the journal entry is written into its entry, whose strings are
+/// reused; afterwards that holds the entry the journal dropped, if any. So a full journal takes
+/// deliveries without allocating for them, and without one thread freeing what another
+/// allocated.
 handler_result handle_request(receiver_state& state, http_request& request, std::string_view peer_address,
-                              aq::journal_entry& entry);
+                              connection_memory& memory);
 
 /// The answer to a finished wait: 200 with the journal, or 408.
 std::shared_ptr<const http_response> wait_reply(const receiver_state& state, bool reached, unsigned version,

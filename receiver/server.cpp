@@ -138,8 +138,9 @@ class session : public std::enable_shared_from_this<session> {
         if (closing_) return close();
         parser_.emplace();
         // The next body is read into the storage of the journal entry the last delivery dropped.
-        if (recycled_.body.capacity() <= kept_body_capacity) parser_->get().body().swap(recycled_.body);
-        recycled_.body = std::string();
+        if (memory_.entry.body.capacity() <= kept_body_capacity)
+            parser_->get().body().swap(memory_.entry.body);
+        memory_.entry.body = std::string();
         parser_->get().body().clear();
         parser_->header_limit(static_cast<std::uint32_t>(owner_.options_.max_header));
         parser_->body_limit(owner_.options_.max_body);
@@ -176,7 +177,7 @@ class session : public std::enable_shared_from_this<session> {
         if (ec) return refuse(400, "malformed HTTP request: " + ec.message());
 
         request_ = parser_->release();
-        auto result = handle_request(owner_.state_, request_, peer_, recycled_);
+        auto result = handle_request(owner_.state_, request_, peer_, memory_);
         verification_ = std::move(result.verification);
         if (result.wait) return wait_for_journal(*result.wait);
         if (result.fault_kind == fault::reset) {
@@ -304,7 +305,7 @@ class session : public std::enable_shared_from_this<session> {
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     http_request request_;
-    aq::journal_entry recycled_; // the entry the journal last dropped, rewritten by the next delivery
+    connection_memory memory_;
     std::shared_ptr<const http_response> response_;
     std::string head_; // the answer's status line and fields, as sent
     std::string peer_;

@@ -261,19 +261,19 @@ BOOST_AUTO_TEST_CASE(a_reused_entry_keeps_nothing_of_the_delivery_before) {
     fixture f(R"({"secrets": ["dev-secret"], "policy": "record",
         "rules": [{"name": "hang", "match": {"path": "/hang"}, "respond": {"fault": "timeout"}}]})",
               settings);
-    aq::journal_entry reused;
+    aqhook::connection_memory reused;
     auto busy = signed_delivery("/hang", aq::signing_method::allquiet, "wrong-secret");
     busy.set("X-Extra", "one");
     busy.set("X-More", "two");
     handle_request(f.state, busy, "127.0.0.1", reused);
-    BOOST_TEST(reused.target.empty()); // the journal was empty: nothing dropped
+    BOOST_TEST(reused.entry.target.empty()); // the journal was empty: nothing dropped
     BOOST_TEST(f.last().verification.error.has_value());
     BOOST_TEST(f.last().rule.has_value());
     BOOST_TEST(f.last().response.fault.has_value());
 
     auto plain = delivery("/plain", "{}");
     handle_request(f.state, plain, "127.0.0.1", reused);
-    BOOST_TEST(reused.target == "/hang"); // the dropped entry comes back for reuse
+    BOOST_TEST(reused.entry.target == "/hang"); // the dropped entry comes back for reuse
     auto good = signed_delivery("/plain", aq::signing_method::allquiet, secret, "{}");
     handle_request(f.state, good, "127.0.0.1", reused);
     const auto entry = f.last();
@@ -287,6 +287,26 @@ BOOST_AUTO_TEST_CASE(a_reused_entry_keeps_nothing_of_the_delivery_before) {
     BOOST_TEST(entry.response.status == 200u);
     BOOST_TEST(!entry.response.fault.has_value());
     BOOST_TEST(entry.response.body.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_connection_sees_a_replaced_configuration_at_its_next_delivery) {
+    fixture f(R"({"default": {"status": 201}})");
+    aqhook::connection_memory memory;
+    auto first = delivery("/x");
+    BOOST_TEST(handle_request(f.state, first, "127.0.0.1", memory).reply->result_int() == 201u);
+    const auto* first_config = memory.config.config.get();
+
+    f.admin(http::verb::put, "/_aqhook/config", R"({"default": {"status": 202}})");
+    auto second = delivery("/x");
+    BOOST_TEST(handle_request(f.state, second, "127.0.0.1", memory).reply->result_int() == 202u);
+    BOOST_TEST(memory.config.config.get() != first_config);
+
+    // A refused replacement leaves the view as it is.
+    const auto* second_config = memory.config.config.get();
+    f.admin(http::verb::put, "/_aqhook/config", R"({"default": {"status": 7}})", 400);
+    auto third = delivery("/x");
+    BOOST_TEST(handle_request(f.state, third, "127.0.0.1", memory).reply->result_int() == 202u);
+    BOOST_TEST(memory.config.config.get() == second_config);
 }
 
 BOOST_AUTO_TEST_CASE(admin_api) {
