@@ -294,20 +294,18 @@ std::optional<std::string_view> find_header(const Headers& headers, std::string_
                       "a header lookup must return a view (std::optional<std::string_view>, const "
                       "std::string*), not a string that dies before the verifier reads it");
         return as_header_value(headers(name));
-    } else if constexpr (requires {
-                             headers.find(name)->value();
-                             headers.end();
-                         }) {
-        // Boost.Beast fields and requests: lookup is already case-insensitive.
-        auto it = headers.find(name);
-        if (it == headers.end()) return std::nullopt;
-        return std::string_view(it->value().data(), it->value().size());
     } else {
+        // Boost.Beast fields and requests too: walking their few fields costs a tenth of their
+        // `find`, which first looks the name up among all the header names Beast knows.
         for (const auto& field : headers) {
-            if constexpr (requires {
-                              field.first;
-                              field.second;
-                          }) {
+            if constexpr (requires { field.name_string(); }) {
+                const auto field_name = field.name_string();
+                if (equals_lower(std::string_view(field_name.data(), field_name.size()), name))
+                    return std::string_view(field.value().data(), field.value().size());
+            } else if constexpr (requires {
+                                     field.first;
+                                     field.second;
+                                 }) {
                 if (equals_lower(field.first, name)) return std::string_view(field.second);
             } else {
                 if (equals_lower(field.name, name)) return std::string_view(field.value);
