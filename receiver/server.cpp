@@ -238,9 +238,16 @@ class session : public std::enable_shared_from_this<session> {
                                 });
     }
 
+    // The answer is sent from a posted handler, after the other connections whose requests the
+    // same poll found ready have been read and handled. A client waiting for several answers then
+    // finds them arriving together, and the sends run back to back while their code is warm.
     void write_response() {
         set_deadline(owner_.options_.read_timeout);
         write_head(*response_, head_);
+        net::post(socket_.get_executor(), [self = shared_from_this()] { self->send_response(); });
+    }
+
+    void send_response() {
         const std::array<net::const_buffer, 2> message{net::buffer(head_), net::buffer(response_->body())};
         net::async_write(socket_, message, [self = shared_from_this()](error_code ec, std::size_t) {
             self->log(self->response_->result_int(), nullptr);
