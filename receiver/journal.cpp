@@ -50,15 +50,15 @@ boost::json::value to_json(const journal_entry& entry) {
 
 namespace aqhook {
 
-std::uint64_t journal::append(aq::journal_entry& entry) {
+std::uint64_t journal::append(std::unique_ptr<aq::journal_entry>& entry) {
     std::vector<std::function<void()>> ready;
     std::uint64_t id;
     {
         std::lock_guard lock(mutex_);
-        id = entry.id = next_id_++;
+        id = entry->id = next_id_++;
         if (capacity_ == 0) return id;
         if (ring_.size() < capacity_) {
-            ring_.push_back(std::exchange(entry, {}));
+            ring_.push_back(std::move(entry));
         } else {
             std::swap(ring_[oldest_], entry); // the dropped entry is freed, or reused, outside the lock
             oldest_ = (oldest_ + 1) % capacity_;
@@ -72,6 +72,7 @@ std::uint64_t journal::append(aq::journal_entry& entry) {
             }
         }
     }
+    if (!entry) entry = std::make_unique<aq::journal_entry>();
     grown_.notify_all();
     for (auto& callback : ready)
         callback(); // outside the lock: callbacks may read the journal

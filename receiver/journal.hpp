@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -23,8 +24,9 @@ class journal {
     std::size_t capacity() const { return capacity_; }
 
     /// Stores an entry under the next id and returns the id. Beyond the capacity the oldest is
-    /// dropped: `entry` is left holding it (or else empty), so that its storage can be reused.
-    std::uint64_t append(aq::journal_entry& entry);
+    /// dropped: `entry` is left holding it (or else a new empty entry), so that its storage can be
+    /// reused. Under the lock only pointers move, so the two I/O threads seldom wait for it.
+    std::uint64_t append(std::unique_ptr<aq::journal_entry>& entry);
 
     /// Newest first.
     std::vector<aq::journal_entry> snapshot() const;
@@ -50,10 +52,10 @@ class journal {
     mutable std::mutex mutex_;
     mutable std::condition_variable grown_;
     /// The entry `age` places after the oldest.
-    const aq::journal_entry& at(std::size_t age) const { return ring_[(oldest_ + age) % ring_.size()]; }
+    const aq::journal_entry& at(std::size_t age) const { return *ring_[(oldest_ + age) % ring_.size()]; }
 
     // A ring: once full, each entry takes the oldest one's place, so appending allocates nothing.
-    std::vector<aq::journal_entry> ring_;
+    std::vector<std::unique_ptr<aq::journal_entry>> ring_;
     std::size_t oldest_ = 0; // where the oldest entry is, once the ring is full
     std::uint64_t next_id_ = 1;
     std::uint64_t next_waiter_ = 1;

@@ -308,7 +308,7 @@ handler_result handle_request(receiver_state& state, http_request& request, std:
 
     const loaded_config& loaded = state.config(memory.config);
     const receiver_config& config = *loaded.config;
-    aq::journal_entry& entry = memory.entry;
+    aq::journal_entry& entry = *memory.entry;
 
     // Every member of the entry is written: it may hold an earlier delivery.
     entry.received_at = aq::timestamp::now();
@@ -343,7 +343,7 @@ handler_result handle_request(receiver_state& state, http_request& request, std:
         copy_headers(*out.reply, entry.response.headers);
         entry.response.body.assign(out.reply->body());
         entry.body = std::move(request.body()); // read for the last time above
-        state.journal().append(entry);
+        state.journal().append(memory.entry);
         return out;
     };
 

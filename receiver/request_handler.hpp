@@ -49,7 +49,7 @@ struct connection_memory {
     config_view config;
     /// The entry the journal dropped last (see `journal::append`); the next delivery is written
     /// into it.
-    aq::journal_entry entry;
+    std::unique_ptr<aq::journal_entry> entry = std::make_unique<aq::journal_entry>();
 };
 
 /// The state shared by all connections: the current configuration and the journal.

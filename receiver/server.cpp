@@ -138,9 +138,9 @@ class session : public std::enable_shared_from_this<session> {
         if (closing_) return close();
         parser_.emplace();
         // The next body is read into the storage of the journal entry the last delivery dropped.
-        if (memory_.entry.body.capacity() <= kept_body_capacity)
-            parser_->get().body().swap(memory_.entry.body);
-        memory_.entry.body = std::string();
+        if (memory_.entry->body.capacity() <= kept_body_capacity)
+            parser_->get().body().swap(memory_.entry->body);
+        memory_.entry->body = std::string();
         parser_->get().body().clear();
         parser_->header_limit(static_cast<std::uint32_t>(owner_.options_.max_header));
         parser_->body_limit(owner_.options_.max_body);

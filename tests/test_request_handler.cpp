@@ -266,14 +266,14 @@ BOOST_AUTO_TEST_CASE(a_reused_entry_keeps_nothing_of_the_delivery_before) {
     busy.set("X-Extra", "one");
     busy.set("X-More", "two");
     handle_request(f.state, busy, "127.0.0.1", reused);
-    BOOST_TEST(reused.entry.target.empty()); // the journal was empty: nothing dropped
+    BOOST_TEST(reused.entry->target.empty()); // the journal was empty: nothing dropped
     BOOST_TEST(f.last().verification.error.has_value());
     BOOST_TEST(f.last().rule.has_value());
     BOOST_TEST(f.last().response.fault.has_value());
 
     auto plain = delivery("/plain", "{}");
     handle_request(f.state, plain, "127.0.0.1", reused);
-    BOOST_TEST(reused.entry.target == "/hang"); // the dropped entry comes back for reuse
+    BOOST_TEST(reused.entry->target == "/hang"); // the dropped entry comes back for reuse
     auto good = signed_delivery("/plain", aq::signing_method::allquiet, secret, "{}");
     handle_request(f.state, good, "127.0.0.1", reused);
     const auto entry = f.last();
