@@ -244,7 +244,12 @@ class session : public std::enable_shared_from_this<session> {
     // (docs/performance.md).
     void write_response() {
         set_deadline(owner_.options_.read_timeout);
-        write_head(*response_, head_);
+        // A fixed answer is one shared response for every delivery it answers: its head is
+        // written once per connection.
+        if (response_ != head_of_) {
+            write_head(*response_, head_);
+            head_of_ = response_;
+        }
         net::post(socket_.get_executor(), [self = shared_from_this()] { self->send_response(); });
     }
 
@@ -315,7 +320,8 @@ class session : public std::enable_shared_from_this<session> {
     http_request request_;
     connection_memory memory_;
     std::shared_ptr<const http_response> response_;
-    std::string head_; // the answer's status line and fields, as sent
+    std::string head_;                             // the answer's status line and fields, as sent
+    std::shared_ptr<const http_response> head_of_; // the response head_ was written for
     std::string peer_;
     std::string verification_;
     clock::time_point started_;

@@ -89,6 +89,31 @@ BOOST_AUTO_TEST_CASE(keep_alive_connections_serve_many_requests) {
     BOOST_TEST(receiver.journal().size() == 20u);
 }
 
+// A connection writes a fixed answer's head once and reuses it while the same answer repeats.
+BOOST_AUTO_TEST_CASE(one_connection_gets_each_answer_with_its_own_head) {
+    aq::mock_receiver receiver(R"({"rules": [
+        {"match": {"path": "/a"}, "respond": {"status": 201, "headers": {"X-Rule": "a"}}},
+        {"match": {"path": "/b"}, "respond": {"status": 202, "body": "bee"}}]})");
+    http_connection connection(receiver.port());
+    auto answer = [&](const std::string& target) {
+        auto result = connection.send(make_request(http::verb::post, target, "x"));
+        BOOST_TEST_REQUIRE(!result.error);
+        return result.response;
+    };
+    for (const std::string target : {"/a", "/a", "/b", "/b", "/a"}) {
+        const auto response = answer(target);
+        BOOST_TEST(response.result_int() == (target == "/a" ? 201u : 202u));
+        BOOST_TEST(response.count("X-Rule") == (target == "/a" ? 1u : 0u));
+        BOOST_TEST(response.body() == (target == "/a" ? "" : "bee"));
+    }
+    auto put = make_request(http::verb::put, "/_aqhook/config",
+                            R"({"rules": [{"match": {"path": "/a"}, "respond": {"status": 204}}]})");
+    BOOST_TEST(connection.send(put).response.result_int() == 200u);
+    const auto replaced = answer("/a");
+    BOOST_TEST(replaced.result_int() == 204u);
+    BOOST_TEST(replaced.count("X-Rule") == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(answers_are_written_exactly) {
     aq::mock_receiver receiver(R"({"rules": [{"match": {"path": "/teapot"},
         "respond": {"status": 418, "headers": {"X-Brewed": "yes"}, "body": "short and stout"}}]})");
