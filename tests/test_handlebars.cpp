@@ -124,6 +124,57 @@ BOOST_AUTO_TEST_CASE(limits_stop_runaway_templates) {
     BOOST_TEST(deep.error().code == error::render_limit);
 }
 
+// The parser recurses once per level: a template nested past the limit is a syntax error naming
+// the line, not a stack overflow.
+BOOST_AUTO_TEST_CASE(templates_nested_past_the_limit_do_not_compile) {
+    auto repeat = [](std::string_view piece, std::size_t times) {
+        std::string out;
+        for (std::size_t i = 0; i < times; ++i)
+            out += piece;
+        return out;
+    };
+    const std::size_t hostile = 30'000;
+    const std::vector<std::string> too_deep = {
+        "line one\n" + repeat("{{#if a}}", hostile) + repeat("{{/if}}", hostile),
+        "line one\n{{a " + repeat("(b ", hostile) + repeat(")", hostile) + "}}",
+        "line one\n{{#if a}}" + repeat("{{else if b}}", hostile) + "{{/if}}",
+        "line one\n" + repeat("{{#each a}}", hostile), // never closed as well
+    };
+    for (const auto& text : too_deep) {
+        const auto compiled = aq::handlebars_template::compile(text);
+        BOOST_TEST_REQUIRE(compiled.has_error());
+        BOOST_TEST(compiled.error().code == error::template_syntax);
+        BOOST_TEST(compiled.error().line == 2u); // as data, and in the text
+        BOOST_TEST(compiled.error().detail.find("line 2") == 0u, compiled.error().detail);
+        BOOST_TEST(compiled.error().detail.find("nested deeper than 128 levels") != std::string::npos);
+    }
+    // At the limit it compiles (and renders, with a depth allowed that far).
+    const auto at_limit =
+        repeat("{{#if a}}", aq::max_template_nesting) + "x" + repeat("{{/if}}", aq::max_template_nesting);
+    aq::render_options deep_enough;
+    deep_enough.max_depth = 2 * aq::max_template_nesting; // a block counts its call and its program
+    BOOST_TEST(render(at_limit, R"({"a": true})", deep_enough) == "x");
+}
+
+// Work that grows faster than its input (an `each` inside an `each` over one array) stops at the
+// step budget, whatever the output and depth limits allow.
+BOOST_AUTO_TEST_CASE(the_step_budget_stops_quadratic_templates) {
+    std::string items = "[0";
+    for (int i = 1; i < 2000; ++i)
+        items += "," + std::to_string(i);
+    items += "]";
+    const std::string context = R"({"items": )" + items + "}";
+    const std::string square = "{{#each items}}{{#each ../items}}{{/each}}{{/each}}";
+    aq::render_options budget;
+    budget.max_steps = 1'000'000;
+    const auto stopped = try_render(square, context, budget);
+    BOOST_TEST_REQUIRE(stopped.has_error());
+    BOOST_TEST(stopped.error().code == error::render_limit);
+    BOOST_TEST(stopped.error().detail == "more than 1000000 steps");
+    // A linear pass over the same array fits the budget.
+    BOOST_TEST(render("{{#each items}}{{this}}{{/each}}", context, budget).size() > 2000u);
+}
+
 BOOST_AUTO_TEST_CASE(helpers_written_in_cpp) {
     aq::render_options options;
     options.helpers["upper"] = [](const aq::helper_call& call) -> aq::helper_value {

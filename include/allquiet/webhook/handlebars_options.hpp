@@ -39,6 +39,10 @@ struct helper_call {
 
 using helper_function = std::function<helper_value(const helper_call&)>;
 
+/// The deepest a template may nest blocks, `{{else if}}` chains and subexpressions; deeper is
+/// `error::template_syntax` when it compiles (the parser recurses once per level).
+inline constexpr std::size_t max_template_nesting = 128;
+
 /// Options of one rendering.
 struct render_options {
     /// Helpers by name, beside the built-in if, unless, each, with, lookup and log (a helper
@@ -51,6 +55,10 @@ struct render_options {
     std::size_t max_output = 16 * 1024 * 1024;
     /// Deepest nesting of blocks and helper calls; deeper is `error::render_limit`.
     std::size_t max_depth = 64;
+    /// Most steps (a node rendered, a block's program run once) one rendering may take; more is
+    /// `error::render_limit`. Bounds templates whose cost grows faster than their input, such as
+    /// an `#each` nested in an `#each` over the same long array.
+    std::size_t max_steps = 10'000'000;
     /// Receives `{{log ...}}` output: the level ("debug", "info", "warn", "error") and the
     /// message. Nothing is logged without it.
     std::function<void(std::string_view, std::string_view)> log;

@@ -5,6 +5,7 @@
 #include <allquiet/webhook/detail/handlebars_ast.hpp>
 #include <allquiet/webhook/detail/text_position.hpp>
 #include <allquiet/webhook/error.hpp>
+#include <allquiet/webhook/handlebars_options.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -91,6 +92,20 @@ class template_parser {
     }
 
     bool at(std::string_view s, std::size_t p) const { return text_.substr(p, s.size()) == s; }
+
+    /// Counts one level of blocks, `else` chains and subexpressions while it lives: the parser
+    /// recurses once per level, so a hostile template must not choose how deep.
+    struct nesting_guard {
+        template_parser& parser;
+        nesting_guard(template_parser& owner, std::size_t position) : parser(owner) {
+            if (++parser.nesting_ > max_template_nesting)
+                parser.fail(position,
+                            "nested deeper than " + std::to_string(max_template_nesting) + " levels");
+        }
+        ~nesting_guard() { --parser.nesting_; }
+        nesting_guard(const nesting_guard&) = delete;
+        nesting_guard& operator=(const nesting_guard&) = delete;
+    };
 
     // ---- content -------------------------------------------------------------------------
 
@@ -341,6 +356,7 @@ class template_parser {
         const token& t = ts.peek();
         switch (t.kind) {
         case token_kind::open_sexpr: {
+            const nesting_guard nested(*this, t.position);
             ts.take();
             auto call = std::make_shared<call_expr>(read_call(ts));
             const token& close = ts.take();
@@ -549,6 +565,7 @@ class template_parser {
     }
 
     block_node parse_block(std::size_t start, bool open_strip, bool inverted) {
+        const nesting_guard nested(*this, start);
         block_node block;
         std::tie(block.line, block.column) = line_and_column(start);
         const auto tokens = read_tag_tokens();
@@ -581,6 +598,7 @@ class template_parser {
 
     /// `{{else if ...}}` and what follows, as a chained program holding one block.
     std::pair<std::unique_ptr<program>, terminator> parse_chain(terminator open) {
+        const nesting_guard nested(*this, open.position);
         block_node block;
         std::tie(block.line, block.column) = line_and_column(open.position);
         block.call = std::move(open.call);
@@ -639,6 +657,7 @@ class template_parser {
   private:
     std::string_view text_;
     std::size_t pos_ = 0;
+    std::size_t nesting_ = 0; // blocks, else chains and subexpressions open at pos_
 };
 
 // ---- whitespace control (Handlebars.js's WhitespaceControl visitor) ------------------------
@@ -833,7 +852,9 @@ inline result<program> parse_template(std::string_view text) {
         return input_error{error::template_syntax,
                            {},
                            "line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +
-                               failure.message + (excerpt.empty() ? "" : " near '" + excerpt + "'")};
+                               failure.message + (excerpt.empty() ? "" : " near '" + excerpt + "'"),
+                           line,
+                           column};
     }
 }
 

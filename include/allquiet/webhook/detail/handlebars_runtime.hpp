@@ -219,9 +219,16 @@ class renderer {
         out_.append(text);
     }
 
+    /// Counts one unit of work against the step budget.
+    void step() {
+        if (++steps_ > options_.max_steps)
+            fail(error::render_limit, "more than " + std::to_string(options_.max_steps) + " steps");
+    }
+
     struct depth_guard {
         renderer& r;
         explicit depth_guard(renderer& owner) : r(owner) {
+            r.step();
             if (++r.nesting_ > r.options_.max_depth)
                 r.fail(error::render_limit, "nesting deeper than " + std::to_string(r.options_.max_depth));
         }
@@ -287,6 +294,7 @@ class renderer {
 
     void render_body(const program& p, const data_frame* frame) {
         for (const auto& n : p.body) {
+            step();
             if (const auto* c = std::get_if<content_node>(&n)) {
                 if (!c->value.empty()) append(c->value); // Handlebars.js drops emptied content
             } else if (const auto* m = std::get_if<mustache_node>(&n))
@@ -658,6 +666,7 @@ class renderer {
     std::deque<json::value> temporaries_;
     std::size_t nesting_ = 0;
     std::size_t produced_ = 0;
+    std::size_t steps_ = 0; // against options_.max_steps
     double sum_ = 0;
     int sum_terms_ = 0;
     bool run_has_string_ = false;
