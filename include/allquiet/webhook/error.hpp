@@ -161,6 +161,10 @@ struct input_error {
     std::string pointer;
     /// A short explanation for people; never holds secrets.
     std::string detail;
+    /// For text that does not parse (JSON, templates): the 1-based line and column of the fault,
+    /// which `detail` also names; 0 otherwise.
+    std::size_t line = 0;
+    std::size_t column = 0;
 
     /// One line: `pointer: what (detail)`.
     std::string message() const {

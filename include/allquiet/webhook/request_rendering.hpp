@@ -36,10 +36,9 @@ inline result<request_description> render_request(const handlebars_template& req
     if (!text) return text.error();
     auto description = parse_request_description(*text);
     if (!description && description.error().code == error::syntax) {
-        // "line L, column C: ..." → add the rendered line, which the template author cannot see.
+        // Add the rendered line, which the template author cannot see.
         auto e = description.error();
-        std::size_t line = 0;
-        if (e.detail.rfind("line ", 0) == 0) line = std::stoul(e.detail.substr(5));
+        const std::size_t line = e.line;
         std::size_t start = 0;
         for (std::size_t n = 1; n < line && start != std::string::npos; ++n) {
             start = text->find('\n', start);

@@ -337,7 +337,9 @@ inline result<json::value> parse_json_text(std::string_view text, json::storage_
         return input_error{deep ? make_error_code(error::too_deep) : make_error_code(error::syntax),
                            {},
                            "line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +
-                               ec.message()};
+                               ec.message(),
+                           line,
+                           column};
     }
     return parser.release();
 }
