@@ -177,3 +177,28 @@ BOOST_AUTO_TEST_CASE(https_with_a_certificate_the_test_makes) {
     server.join();
     test_support::run_process({"/bin/rm", "-rf", dir});
 }
+
+// RFC 9110 §15.2: a client reads past interim answers to the final one.
+BOOST_AUTO_TEST_CASE(interim_answers_are_skipped_for_the_final_one) {
+    net::io_context io;
+    net::ip::tcp::acceptor acceptor(io, {net::ip::make_address("127.0.0.1"), 0});
+    const auto port = acceptor.local_endpoint().port();
+    std::thread server([&] {
+        auto socket = acceptor.accept();
+        boost::beast::flat_buffer buffer;
+        http::request<http::string_body> request;
+        http::read(socket, buffer, request);
+        net::write(socket,
+                   net::buffer(std::string_view(
+                       "HTTP/1.1 100 Continue\r\n\r\n"
+                       "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+                       "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 53\r\n\r\n"
+                       R"({"operations":{"appendIntent":{"intent":"Resolved"}}})")));
+    });
+    const auto sent = aq::deliver(request_to("http://127.0.0.1:" + std::to_string(port) + "/hook"));
+    server.join();
+    BOOST_TEST_REQUIRE(sent.succeeded(), sent.error_detail);
+    BOOST_TEST(sent.response->status == 200u);
+    BOOST_TEST_REQUIRE(sent.patch.has_value());
+    BOOST_TEST(sent.patch->has_value());
+}

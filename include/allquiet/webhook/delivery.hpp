@@ -83,8 +83,18 @@ void exchange_http(Stream& stream, boost::beast::tcp_stream& transport, const ht
     message.body() = request.body;
 
     boost::beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(options.max_response_body);
+    std::optional<http::response_parser<http::string_body>> parser;
+    // Interim answers (100 Continue, 103 Early Hints) come before the final one and are skipped
+    // (RFC 9110 §15.2); the deadline bounds how many a server may send.
+    std::function<void()> read_answer = [&] {
+        parser.emplace();
+        parser->body_limit(options.max_response_body);
+        http::async_read(stream, buffer, *parser, [&](boost::system::error_code read_ec, std::size_t) {
+            out.error = read_ec;
+            const unsigned status = parser->get().result_int();
+            if (!read_ec && status >= 100 && status < 200 && status != 101) read_answer();
+        });
+    };
     transport.expires_at(deadline);
     http::async_write(stream, message, [&](boost::system::error_code ec, std::size_t) {
         if (ec) {
@@ -92,17 +102,16 @@ void exchange_http(Stream& stream, boost::beast::tcp_stream& transport, const ht
             return;
         }
         transport.expires_at(deadline);
-        http::async_read(stream, buffer, parser,
-                         [&](boost::system::error_code read_ec, std::size_t) { out.error = read_ec; });
+        read_answer();
     });
     io.run();
     io.restart();
     if (out.error) return;
     received_response response;
-    response.status = parser.get().result_int();
-    for (const auto& field : parser.get())
+    response.status = parser->get().result_int();
+    for (const auto& field : parser->get())
         response.headers.push_back({std::string(field.name_string()), std::string(field.value())});
-    response.body = parser.get().body();
+    response.body = parser->get().body();
     out.response = std::move(response);
 }
 
