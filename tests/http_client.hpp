@@ -13,10 +13,14 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <poll.h>
+
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace test_support {
 
@@ -100,6 +104,78 @@ class http_connection {
     std::optional<http::response_parser<http::string_body>> parser_;
 };
 
+/// A blocking socket that writes bytes and can vanish without reading.
+class raw_socket {
+  public:
+    explicit raw_socket(std::uint16_t port) : socket_(io_) {
+        socket_.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    }
+
+    void write(std::string_view bytes) {
+        boost::system::error_code ignored;
+        net::write(socket_, net::buffer(bytes), ignored);
+    }
+
+    struct reading {
+        std::string received; ///< what the server sent
+        bool closed = false;  ///< whether it closed the connection before the timeout
+    };
+
+    /// Reads what the server sends until `end` arrives, or until `timeout` passes.
+    std::string read_until(std::string_view end, std::chrono::milliseconds timeout) {
+        std::string received;
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (received.find(end) == std::string::npos) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            pollfd fd{socket_.native_handle(), POLLIN, 0};
+            if (left <= std::chrono::milliseconds(0) || ::poll(&fd, 1, static_cast<int>(left.count())) <= 0)
+                break;
+            std::array<char, 4096> chunk;
+            boost::system::error_code ec;
+            received.append(chunk.data(), socket_.read_some(net::buffer(chunk), ec));
+            if (ec) break;
+        }
+        return received;
+    }
+
+    /// Reads what the server sends until it closes the connection or `timeout` passes.
+    reading read_until_closed(std::chrono::milliseconds timeout) {
+        reading out;
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        std::array<char, 4096> chunk;
+        for (;;) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left <= std::chrono::milliseconds(0)) return out;
+            pollfd fd{socket_.native_handle(), POLLIN, 0};
+            if (::poll(&fd, 1, static_cast<int>(left.count())) <= 0) return out;
+            boost::system::error_code ec;
+            out.received.append(chunk.data(), socket_.read_some(net::buffer(chunk), ec));
+            if (ec) {
+                out.closed = true;
+                return out;
+            }
+        }
+    }
+
+    void hang_up() {
+        boost::system::error_code ignored;
+        socket_.close(ignored);
+    }
+
+    /// Drops the connection with a reset, as a client that crashes does.
+    void vanish() {
+        boost::system::error_code ignored;
+        socket_.set_option(net::socket_base::linger(true, 0), ignored);
+        socket_.close(ignored);
+    }
+
+  private:
+    net::io_context io_;
+    tcp::socket socket_;
+};
+
 /// One request on a fresh connection.
 inline http_result http_send(std::uint16_t port, http::request<http::string_body> request,
                              std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
@@ -111,6 +187,14 @@ inline http::request<http::string_body> make_request(http::verb method, std::str
                                                      std::string body = {}) {
     http::request<http::string_body> request{method, target, 11};
     request.body() = std::move(body);
+    return request;
+}
+
+/// A request with a JSON body, as the receiver's admin API wants for anything that changes it.
+inline http::request<http::string_body> json_request(http::verb method, std::string target,
+                                                     std::string body) {
+    auto request = make_request(method, std::move(target), std::move(body));
+    request.set(http::field::content_type, "application/json");
     return request;
 }
 

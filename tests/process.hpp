@@ -76,10 +76,12 @@ inline process_result run_process(const std::vector<std::string>& argv, const st
 }
 
 /// A program running beside the test, its standard output on a pipe (read a line at a time)
-/// and its standard error collected in a file. Killed on destruction if still running.
+/// and its standard error collected in a file, or with `stuck_error_output`, on a pipe that is
+/// never read (as a harness that captures it and never looks does). Killed on destruction if
+/// still running.
 class child_process {
   public:
-    explicit child_process(const std::vector<std::string>& argv) {
+    explicit child_process(const std::vector<std::string>& argv, bool stuck_error_output = false) {
         char dir_template[] = "/tmp/aqhook-child-XXXXXX";
         BOOST_REQUIRE(mkdtemp(dir_template) != nullptr);
         dir_ = dir_template;
@@ -90,8 +92,18 @@ class child_process {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
         posix_spawn_file_actions_adddup2(&actions, out[1], 1);
         posix_spawn_file_actions_addclose(&actions, out[0]);
-        posix_spawn_file_actions_addopen(&actions, 2, (dir_ + "/err").c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                         0600);
+        if (stuck_error_output) {
+            int err[2];
+            BOOST_REQUIRE(pipe(err) == 0);
+            posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+            posix_spawn_file_actions_addclose(&actions, err[0]);
+            posix_spawn_file_actions_addclose(&actions, err[1]);
+            stuck_err_ = err[0];
+            stuck_err_write_ = err[1];
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 2, (dir_ + "/err").c_str(),
+                                             O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        }
         std::vector<char*> args;
         for (const auto& a : argv)
             args.push_back(const_cast<char*>(a.c_str()));
@@ -99,6 +111,7 @@ class child_process {
         const int spawned = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
         posix_spawn_file_actions_destroy(&actions);
         close(out[1]);
+        if (stuck_err_write_ >= 0) close(stuck_err_write_);
         out_ = out[0];
         BOOST_REQUIRE_MESSAGE(spawned == 0, "cannot start " << argv[0]);
     }
@@ -109,6 +122,7 @@ class child_process {
             waitpid(pid_, nullptr, 0);
         }
         close(out_);
+        if (stuck_err_ >= 0) close(stuck_err_);
         std::remove((dir_ + "/err").c_str());
         rmdir(dir_.c_str());
     }
@@ -139,6 +153,7 @@ class child_process {
   private:
     pid_t pid_ = -1;
     int out_ = -1;
+    int stuck_err_ = -1, stuck_err_write_ = -1; // the never-read pipe's ends
     std::string dir_;
 };
 

@@ -117,3 +117,68 @@ BOOST_AUTO_TEST_CASE(bad_start_up_input_exits_2_with_the_reason) {
     std::remove(config.c_str());
     std::remove(empty_list.c_str());
 }
+
+// On an address other than loopback the admin API needs a token: a random one, printed in the
+// admin URL, or the one in --admin-token-file.
+BOOST_AUTO_TEST_CASE(a_receiver_beyond_loopback_guards_its_admin_api_with_a_token) {
+    child_process server({aqhook, "serve", "--host", "0.0.0.0", "--port", "0", "--quiet"});
+    std::smatch match;
+    const auto listening = server.read_line();
+    BOOST_TEST_REQUIRE(
+        std::regex_match(listening, match, std::regex("listening on http://0\\.0\\.0\\.0:([0-9]+)")),
+        listening);
+    const auto port = static_cast<std::uint16_t>(std::stoi(match[1]));
+    const auto admin = server.read_line();
+    BOOST_TEST_REQUIRE(
+        std::regex_match(admin, match,
+                         std::regex("admin: http://0\\.0\\.0\\.0:[0-9]+/_aqhook/#token=([0-9a-f]{64})")),
+        admin);
+    const std::string token = match[1];
+
+    BOOST_TEST(http_send(port, make_request(http::verb::get, "/_aqhook/health")).response.result_int() ==
+               200u);
+    auto listing = make_request(http::verb::get, "/_aqhook/requests");
+    BOOST_TEST(http_send(port, listing).response.result_int() == 401u);
+    listing.set(http::field::authorization, "Bearer " + token);
+    BOOST_TEST(http_send(port, listing).response.result_int() == 200u);
+    server.signal(SIGTERM);
+    BOOST_TEST(server.wait() == 0);
+
+    const auto token_file = test_support::write_temp_file("admin-token", "a-token-from-a-file-0123456789\n");
+    child_process with_file({aqhook, "serve", "--port", "0", "--admin-token-file", token_file});
+    const auto file_port = test_support::listening_port(with_file.read_line());
+    listing.set(http::field::authorization, "Bearer a-token-from-a-file-0123456789");
+    BOOST_TEST(http_send(file_port, listing).response.result_int() == 200u);
+    listing.set(http::field::authorization, "Bearer " + token);
+    BOOST_TEST(http_send(file_port, listing).response.result_int() == 401u);
+    with_file.signal(SIGTERM);
+    BOOST_TEST(with_file.wait() == 0);
+    BOOST_TEST(with_file.error_output().find("a-token-from-a-file") == std::string::npos); // not in the log
+    std::remove(token_file.c_str());
+}
+
+// Every start-up error names the option it is about, in the user's words.
+BOOST_AUTO_TEST_CASE(start_up_errors_name_their_option) {
+    const auto bad_host = run_process({aqhook, "serve", "--host", "not-an-ip", "--port", "0"});
+    BOOST_TEST(bad_host.exit_code == 2);
+    BOOST_TEST(bad_host.err.find("--host: 'not-an-ip' is not an IP address") != std::string::npos,
+               bad_host.err);
+
+    child_process first({aqhook, "serve", "--port", "0", "--quiet"});
+    const auto port = std::to_string(test_support::listening_port(first.read_line()));
+    const auto taken = run_process({aqhook, "serve", "--port", port});
+    BOOST_TEST(taken.exit_code == 2);
+    BOOST_TEST(taken.err.find("--port: cannot listen on http://127.0.0.1:" + port +
+                              ": Address already in use") != std::string::npos,
+               taken.err);
+    BOOST_TEST(taken.err.find(".hpp") == std::string::npos); // no source paths or signatures
+
+    const auto both = run_process({aqhook, "serve", "--tolerance", "5", "--no-tolerance"});
+    BOOST_TEST(both.exit_code == 2);
+    BOOST_TEST(both.err.find("--tolerance") != std::string::npos, both.err);
+    const auto short_token = test_support::write_temp_file("short-token", "short\n");
+    const auto weak = run_process({aqhook, "serve", "--port", "0", "--admin-token-file", short_token});
+    BOOST_TEST(weak.exit_code == 2);
+    BOOST_TEST(weak.err.find("--admin-token-file") != std::string::npos, weak.err);
+    std::remove(short_token.c_str());
+}

@@ -11,8 +11,6 @@
 
 #include <boost/json/parse.hpp>
 
-#include <poll.h>
-
 #include <atomic>
 #include <future>
 #include <map>
@@ -27,6 +25,7 @@ using test_support::child_process;
 using test_support::http_connection;
 using test_support::http_send;
 using test_support::make_request;
+using test_support::raw_socket;
 using test_support::tcp;
 namespace http = test_support::http;
 
@@ -44,22 +43,28 @@ const std::string echo_config = R"({"rules": [
   "default": {"patchTemplate":
     "{\"operations\": {\"upsertAttributes\": {\"attributes\": [{\"name\": \"delivery\", \"value\": \"{{delivery}}\"}]}}}"}})";
 
-/// aqhook serve on a free port with a 2 s read timeout and a 64 KiB body limit, started through
-/// `launcher` (such as prlimit) when one is given.
-struct running_receiver {
-    explicit running_receiver(const std::string& journal_size = "1000",
-                              std::vector<std::string> launcher = {})
-        : process(command(journal_size, std::move(launcher))),
-          port(test_support::listening_port(process.read_line())) {}
+/// How a test starts aqhook serve, beyond the usual: a free port, a 2 s read timeout and a 64 KiB
+/// body limit.
+struct launch {
+    std::vector<std::string> arguments; ///< more options for aqhook serve
+    std::vector<std::string> launcher;  ///< a program to start it through, such as prlimit
+    bool stuck_log = false;             ///< log to a pipe nobody reads, instead of --quiet
+    std::string max_body = "65536";
+};
 
-    static std::vector<std::string> command(const std::string& journal_size,
-                                            std::vector<std::string> launcher) {
-        for (std::string argument :
-             {AQHOOK_PATH, "serve", "--port", "0", "--quiet", "--secret", secret.c_str(), "--read-timeout",
-              "2", "--max-body", "65536", "--journal-size", journal_size.c_str(), "--config"})
-            launcher.push_back(argument);
-        launcher.push_back(test_support::write_temp_file("bad-input-config.json", echo_config));
-        return launcher;
+struct running_receiver {
+    explicit running_receiver(launch how = {})
+        : process(command(how), how.stuck_log), port(test_support::listening_port(process.read_line())) {}
+
+    static std::vector<std::string> command(launch how) {
+        auto argv = std::move(how.launcher);
+        for (std::string argument : {AQHOOK_PATH, "serve", "--port", "0", "--secret", secret.c_str(),
+                                     "--read-timeout", "2", "--max-body", how.max_body.c_str(), "--config"})
+            argv.push_back(argument);
+        argv.push_back(test_support::write_temp_file("bad-input-config.json", echo_config));
+        if (!how.stuck_log) argv.push_back("--quiet");
+        argv.insert(argv.end(), how.arguments.begin(), how.arguments.end());
+        return argv;
     }
 
     /// User and system CPU time so far, in clock ticks.
@@ -79,6 +84,14 @@ struct running_receiver {
     long resident_kib() const {
         const auto status = test_support::slurp("/proc/" + std::to_string(process.pid()) + "/status");
         const auto at = status.find("VmRSS:");
+        BOOST_REQUIRE(at != std::string::npos);
+        return std::stol(status.substr(at + 6));
+    }
+
+    /// VmHWM from /proc: the most resident memory so far, in KiB.
+    long peak_resident_kib() const {
+        const auto status = test_support::slurp("/proc/" + std::to_string(process.pid()) + "/status");
+        const auto at = status.find("VmHWM:");
         BOOST_REQUIRE(at != std::string::npos);
         return std::stol(status.substr(at + 6));
     }
@@ -118,60 +131,6 @@ void check_answers_at_once(const running_receiver& receiver, const std::string& 
     BOOST_TEST(echoed_delivery(result.response) == delivery_id);
     BOOST_TEST(result.elapsed < 1000ms, "answered in " << result.elapsed.count() << " ms");
 }
-
-/// A blocking socket that writes bytes and can vanish without reading.
-class raw_socket {
-  public:
-    explicit raw_socket(std::uint16_t port) : socket_(io_) {
-        socket_.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
-    }
-
-    void write(std::string_view bytes) {
-        boost::system::error_code ignored;
-        net::write(socket_, net::buffer(bytes), ignored);
-    }
-
-    struct reading {
-        std::string received; ///< what the server sent
-        bool closed = false;  ///< whether it closed the connection before the timeout
-    };
-
-    /// Reads what the server sends until it closes the connection or `timeout` passes.
-    reading read_until_closed(std::chrono::milliseconds timeout) {
-        reading out;
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        std::array<char, 4096> chunk;
-        for (;;) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - std::chrono::steady_clock::now());
-            if (left <= 0ms) return out;
-            pollfd fd{socket_.native_handle(), POLLIN, 0};
-            if (::poll(&fd, 1, static_cast<int>(left.count())) <= 0) return out;
-            boost::system::error_code ec;
-            out.received.append(chunk.data(), socket_.read_some(net::buffer(chunk), ec));
-            if (ec) {
-                out.closed = true;
-                return out;
-            }
-        }
-    }
-
-    void hang_up() {
-        boost::system::error_code ignored;
-        socket_.close(ignored);
-    }
-
-    /// Drops the connection with a reset, as a client that crashes does.
-    void vanish() {
-        boost::system::error_code ignored;
-        socket_.set_option(net::socket_base::linger(true, 0), ignored);
-        socket_.close(ignored);
-    }
-
-  private:
-    net::io_context io_;
-    tcp::socket socket_;
-};
 
 /// What the receiver answers to `bytes` sent on a fresh connection, which it then closes.
 std::string answer_to(const running_receiver& receiver, std::string_view bytes) {
@@ -292,7 +251,7 @@ std::size_t send_every_bad_input(const running_receiver& receiver, const std::st
     BOOST_TEST_CONTEXT("clients that vanish mid-response") {
         for (int i = 0; i < 40; ++i) { // the journal listing is a few hundred KiB: cut it off
             raw_socket client(receiver.port);
-            client.write("GET /_aqhook/requests HTTP/1.1\r\nHost: x\r\n\r\n");
+            client.write("GET /_aqhook/requests HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
             std::this_thread::sleep_for(1ms);
             client.vanish();
         }
@@ -341,7 +300,7 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_and_the_receiver_goes_on) {
 }
 
 BOOST_AUTO_TEST_CASE(running_out_of_file_descriptors_is_waited_out_without_spinning) {
-    running_receiver receiver("1000", {"/usr/bin/prlimit", "--nofile=64"});
+    running_receiver receiver({{}, {"/usr/bin/prlimit", "--nofile=64"}});
     check_answers_at_once(receiver, "before-exhaustion");
     std::vector<std::unique_ptr<raw_socket>> flood; // more than the 64 descriptors it may open
     for (int i = 0; i < 200; ++i)
@@ -356,7 +315,7 @@ BOOST_AUTO_TEST_CASE(running_out_of_file_descriptors_is_waited_out_without_spinn
 }
 
 BOOST_AUTO_TEST_CASE(twenty_thousand_concurrent_deliveries_each_journaled_once) {
-    running_receiver receiver("25000");
+    running_receiver receiver({{"--journal-size", "25000"}, {}});
     constexpr int clients = 8, per_client = 2500;
     std::atomic<int> answered{0}, wrong_answer{0}, failed{0};
     std::vector<std::thread> threads;
@@ -398,4 +357,106 @@ BOOST_AUTO_TEST_CASE(twenty_thousand_concurrent_deliveries_each_journaled_once) 
     for (const auto& [id, count] : seen)
         twice += count != 1;
     BOOST_TEST(twice == 0);
+}
+
+namespace {
+
+const std::string long_wait =
+    "GET /_aqhook/requests/wait?count=999&timeoutMs=600000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+} // namespace
+
+// SIGTERM while waits are pending: each gets 503 at once, and the process exits 0.
+BOOST_AUTO_TEST_CASE(sigterm_answers_pending_waits_and_exits_0) {
+    running_receiver receiver;
+    std::vector<std::unique_ptr<raw_socket>> waits;
+    for (int i = 0; i < 10; ++i) {
+        waits.push_back(std::make_unique<raw_socket>(receiver.port));
+        waits.back()->write(long_wait);
+    }
+    std::this_thread::sleep_for(300ms);
+    const auto start = std::chrono::steady_clock::now();
+    receiver.process.signal(SIGTERM);
+    for (auto& wait : waits) {
+        const auto answer = wait->read_until_closed(5s).received;
+        BOOST_TEST(starts_with(answer, "HTTP/1.1 503"), answer);
+    }
+    BOOST_TEST(receiver.process.wait() == 0, receiver.process.error_output());
+    BOOST_TEST((std::chrono::steady_clock::now() - start < 5s));
+}
+
+// 300 clients that open a long wait and hang up, under a limit of 256 file descriptors: the
+// receiver notices each hang-up and new clients are served within a second or two.
+BOOST_AUTO_TEST_CASE(abandoned_waits_do_not_lock_new_clients_out) {
+    running_receiver receiver({{}, {"/usr/bin/prlimit", "--nofile=256"}});
+    std::vector<std::unique_ptr<raw_socket>> waits;
+    for (int i = 0; i < 300; ++i) {
+        waits.push_back(std::make_unique<raw_socket>(receiver.port));
+        waits.back()->write(long_wait);
+    }
+    std::this_thread::sleep_for(500ms); // the receiver holds every descriptor it may
+    const auto refused = http_send(receiver.port, signed_delivery("while-full"), 500ms);
+    BOOST_TEST(refused.error, "a client got in while the receiver's descriptors were all taken");
+    waits.clear(); // each hangs up
+    const auto start = std::chrono::steady_clock::now();
+    bool served = false;
+    while (!served && std::chrono::steady_clock::now() - start < 10s) {
+        const auto result = http_send(receiver.port, signed_delivery("after-abandoned"), 2s);
+        served = !result.error && result.response.result_int() == 200;
+    }
+    BOOST_TEST(served);
+    const auto took =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    BOOST_TEST_MESSAGE("served again " << took.count() << " ms after 300 abandoned waits");
+    BOOST_TEST(took < 3s);
+    check_answers_at_once(receiver, "after-abandoned-waits");
+}
+
+// Standard error on a pipe that nobody reads fills after some hundred lines; the receiver drops
+// log lines instead of waiting, and still stops cleanly.
+BOOST_AUTO_TEST_CASE(a_log_nobody_reads_never_stalls_the_receiver) {
+    running_receiver receiver({{}, {}, true});
+    http_connection connection(receiver.port);
+    for (int i = 0; i < 3000; ++i) {
+        const auto result = connection.send(signed_delivery("logged-" + std::to_string(i)), 5s);
+        BOOST_TEST_REQUIRE(!result.error, "delivery " << i << ": " << result.error.message());
+    }
+    receiver.process.signal(SIGTERM);
+    BOOST_TEST(receiver.process.wait() == 0);
+}
+
+// A journal of 200 MiB listed whole: the listing costs about its own size once (not several
+// times the journal), and deliveries during it are answered as fast as without it.
+BOOST_AUTO_TEST_CASE(a_large_listing_costs_its_size_and_stalls_no_delivery) {
+    running_receiver receiver({{"--journal-max-bytes", "220000000"}, {}, false, "1100000"});
+    const std::string padding(1 << 20, 'p');
+    for (int i = 0; i < 200; ++i) {
+        const auto result =
+            http_send(receiver.port, signed_delivery("big-" + std::to_string(i), padding), 10s);
+        BOOST_TEST_REQUIRE(result.response.result_int() == 200u);
+    }
+    const long journal_kib = receiver.resident_kib();
+    auto listing = std::async(std::launch::async, [&] {
+        return http_send(receiver.port, make_request(http::verb::get, "/_aqhook/requests"), 120s);
+    });
+    std::this_thread::sleep_for(50ms);
+    std::vector<long> during_ms;
+    while (listing.wait_for(0ms) != std::future_status::ready && during_ms.size() < 50) {
+        const auto result = http_send(receiver.port, signed_delivery("during-listing"), 5s);
+        BOOST_TEST_REQUIRE(!result.error);
+        during_ms.push_back(static_cast<long>(result.elapsed.count()));
+    }
+    const auto listed = listing.get();
+    BOOST_TEST_REQUIRE(!listed.error, listed.error.message());
+    const long listing_kib = static_cast<long>(listed.response.body().size() / 1024);
+    const long extra_kib = receiver.peak_resident_kib() - journal_kib;
+    BOOST_TEST_MESSAGE("journal resident "
+                       << journal_kib << " KiB, listing " << listing_kib << " KiB, peak beyond the journal "
+                       << extra_kib << " KiB, " << during_ms.size() << " deliveries during it, slowest "
+                       << (during_ms.empty() ? 0 : *std::max_element(during_ms.begin(), during_ms.end()))
+                       << " ms");
+    BOOST_TEST(json::parse(listed.response.body()).as_array().size() >= 200u);
+    if (!sanitized_build) BOOST_TEST(extra_kib < listing_kib * 5 / 4 + 16 * 1024);
+    for (const long ms : during_ms)
+        BOOST_TEST(ms < 1000);
 }

@@ -9,6 +9,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include <filesystem>
 #include <future>
 #include <set>
 #include <thread>
@@ -18,7 +19,9 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 using test_support::http_connection;
 using test_support::http_send;
+using test_support::json_request;
 using test_support::make_request;
+using test_support::raw_socket;
 namespace http = test_support::http;
 
 namespace {
@@ -106,7 +109,7 @@ BOOST_AUTO_TEST_CASE(one_connection_gets_each_answer_with_its_own_head) {
         BOOST_TEST(response.count("X-Rule") == (target == "/a" ? 1u : 0u));
         BOOST_TEST(response.body() == (target == "/a" ? "" : "bee"));
     }
-    auto put = make_request(http::verb::put, "/_aqhook/config",
+    auto put = json_request(http::verb::put, "/_aqhook/config",
                             R"({"rules": [{"match": {"path": "/a"}, "respond": {"status": 204}}]})");
     BOOST_TEST(connection.send(put).response.result_int() == 200u);
     const auto replaced = answer("/a");
@@ -221,12 +224,12 @@ BOOST_AUTO_TEST_CASE(the_wait_endpoint_answers_as_soon_as_enough_arrived) {
 
 BOOST_AUTO_TEST_CASE(configuration_replaced_at_run_time) {
     aq::mock_receiver receiver;
-    auto put = make_request(http::verb::put, "/_aqhook/config", R"({"default": {"status": 418}})");
+    auto put = json_request(http::verb::put, "/_aqhook/config", R"({"default": {"status": 418}})");
     BOOST_TEST(http_send(receiver.port(), put).response.result_int() == 200u);
     BOOST_TEST(http_send(receiver.port(), make_request(http::verb::post, "/x", "x")).response.result_int() ==
                418u);
     auto bad =
-        make_request(http::verb::put, "/_aqhook/config", R"({"rules": [{"respond": {"status": 1000}}]})");
+        json_request(http::verb::put, "/_aqhook/config", R"({"rules": [{"respond": {"status": 1000}}]})");
     const auto refused = http_send(receiver.port(), bad);
     BOOST_TEST(refused.response.result_int() == 400u);
     BOOST_TEST(refused.response.body().find("/rules/0/respond/status") != std::string::npos);
@@ -307,4 +310,136 @@ BOOST_AUTO_TEST_CASE(log_lines_are_json_without_secrets) {
 BOOST_AUTO_TEST_CASE(bad_configuration_throws_with_the_reason) {
     BOOST_CHECK_EXCEPTION(aq::mock_receiver(R"({"policy": "lenient"})"), aq::input_exception,
                           [](const aq::input_exception& e) { return e.error().pointer == "/policy"; });
+}
+
+// A HEAD request gets the head alone: a body after it would be read as the next response.
+BOOST_AUTO_TEST_CASE(head_requests_get_the_head_alone) {
+    aq::mock_receiver receiver(R"({"default": {"status": 200, "body": "delivery body"}})");
+    http_connection connection(receiver.port());
+    boost::system::error_code ec;
+    const auto answers =
+        connection.raw("HEAD /_aqhook/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                       "HEAD /hooks/x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                       "GET /_aqhook/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+                       5s, &ec);
+    const std::string health_head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nCache-Control: "
+                                    "no-store\r\nContent-Length: 15\r\n\r\n";
+    const std::string delivery_head =
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 13\r\n\r\n";
+    BOOST_TEST(answers ==
+               health_head + delivery_head +
+                   "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n"
+                   "Connection: close\r\nContent-Length: 15\r\n\r\n{\"status\":\"ok\"}");
+}
+
+// curl and .NET send `Expect: 100-continue` before a large body and wait for the go-ahead.
+BOOST_AUTO_TEST_CASE(expect_continue_gets_the_go_ahead_or_413_at_once) {
+    aq::mock_receiver receiver("{}", small_limits());
+    raw_socket client(receiver.port());
+    client.write("POST /hooks/big HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n");
+    BOOST_TEST(client.read_until("\r\n\r\n", 2s) == "HTTP/1.1 100 Continue\r\n\r\n");
+    client.write("0123456789");
+    const auto answer = client.read_until("\r\n\r\n", 2s);
+    BOOST_TEST(answer.rfind("HTTP/1.1 200 OK\r\n", 0) == 0u, answer);
+    BOOST_TEST(receiver.journal().at(0).body == "0123456789");
+
+    raw_socket too_big(receiver.port());
+    const auto start = std::chrono::steady_clock::now();
+    too_big.write(
+        "POST /hooks/big HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n");
+    const auto refused = too_big.read_until_closed(2s).received;
+    BOOST_TEST(refused.rfind("HTTP/1.1 413", 0) == 0u, refused);
+    BOOST_TEST((std::chrono::steady_clock::now() - start < 1s));
+}
+
+namespace {
+
+/// The sockets this process has open (its other descriptors come and go with Asio's reactors).
+std::size_t open_sockets() {
+    std::size_t count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+        std::error_code ec;
+        count += std::filesystem::read_symlink(entry.path(), ec).string().starts_with("socket:");
+    }
+    return count;
+}
+
+/// Sends a long wait on a fresh connection and leaves it open.
+std::unique_ptr<raw_socket> open_wait(std::uint16_t port) {
+    auto connection = std::make_unique<raw_socket>(port);
+    connection->write(
+        "GET /_aqhook/requests/wait?count=5&timeoutMs=600000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    return connection;
+}
+
+} // namespace
+
+// Stopping while waits are pending answers them 503 at once and returns well within the grace.
+BOOST_AUTO_TEST_CASE(stopping_answers_pending_waits) {
+    std::vector<std::future<std::string>> waits;
+    auto receiver = std::make_unique<aq::mock_receiver>();
+    for (int i = 0; i < 10; ++i)
+        waits.push_back(std::async(std::launch::async, [port = receiver->port()] {
+            return open_wait(port)->read_until_closed(20s).received;
+        }));
+    std::this_thread::sleep_for(300ms);
+    const auto start = std::chrono::steady_clock::now();
+    receiver.reset();
+    BOOST_TEST((std::chrono::steady_clock::now() - start < 5s));
+    for (auto& wait : waits) {
+        const auto answer = wait.get();
+        BOOST_TEST(answer.rfind("HTTP/1.1 503", 0) == 0u, answer);
+        BOOST_TEST(answer.find("the receiver is stopping") != std::string::npos);
+    }
+}
+
+// A client that gives up on a long wait releases its connection at once, not at the wait's end.
+BOOST_AUTO_TEST_CASE(abandoned_waits_release_their_connections) {
+    aq::mock_receiver receiver;
+    const auto before = open_sockets();
+    std::vector<std::unique_ptr<raw_socket>> waits;
+    for (int i = 0; i < 50; ++i)
+        waits.push_back(open_wait(receiver.port()));
+    std::this_thread::sleep_for(300ms);
+    BOOST_TEST(open_sockets() >= before + 100); // each wait: the client's socket and the receiver's
+    waits.clear();
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (open_sockets() > before && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(20ms);
+    BOOST_TEST(open_sockets() <= before);
+    check_still_serving(receiver);
+}
+
+// A log callback that throws loses its line, not the receiver.
+BOOST_AUTO_TEST_CASE(a_throwing_log_callback_costs_only_its_line) {
+    aq::mock_receiver_options options;
+    std::atomic<int> calls{0};
+    options.log = [&](std::string_view) {
+        ++calls;
+        throw std::runtime_error("log is broken");
+    };
+    aq::mock_receiver receiver("{}", options);
+    for (int i = 0; i < 5; ++i) {
+        const auto result = http_send(receiver.port(), make_request(http::verb::post, "/hooks/x", "{}"));
+        BOOST_TEST(!result.error);
+        BOOST_TEST(result.response.result_int() == 200u);
+    }
+    BOOST_TEST(receiver.journal().size() == 5u);
+}
+
+// A log that never drains (a harness capturing it without reading) never stalls a delivery.
+BOOST_AUTO_TEST_CASE(a_stuck_log_never_stalls_deliveries) {
+    std::promise<void> release;
+    auto released = release.get_future().share();
+    aq::mock_receiver_options options;
+    options.log = [released](std::string_view) { released.wait(); };
+    {
+        aq::mock_receiver receiver("{}", options);
+        http_connection connection(receiver.port());
+        for (int i = 0; i < 2000; ++i) {
+            const auto result = connection.send(make_request(http::verb::post, "/hooks/x", "{}"), 5s);
+            BOOST_TEST_REQUIRE(!result.error, "delivery " << i << ": " << result.error.message());
+        }
+        release.set_value();
+    }
 }

@@ -1,11 +1,14 @@
 #include "request_handler.hpp"
+#include "admin_api.hpp"
 
 #define BOOST_TEST_MODULE request_handler
 #include "test_support.hpp"
 
 #include <allquiet/webhook/patch.hpp>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 namespace aq = allquiet::webhook;
 namespace json = boost::json;
@@ -41,17 +44,36 @@ struct fixture {
                      aqhook::receiver_settings settings = {})
         : state(config, std::move(settings)) {}
 
+    /// The handler's result, with a pending response (a listing, a wait) carried out.
     aqhook::handler_result send(http_request request, std::string_view peer = "127.0.0.1") {
-        return handle_request(state, request, peer);
+        auto result = handle_request(state, request, peer);
+        if (result.pending) result.response = finish(*result.pending);
+        return result;
     }
-    aq::journal_entry last() { return state.journal().snapshot().at(0); }
+    static aqhook::response_ptr finish(aqhook::pending_response& pending) {
+        boost::asio::io_context io;
+        const boost::asio::any_io_executor executor = io.get_executor();
+        aqhook::response_ptr response;
+        pending.start({executor, executor}, [&](aqhook::response_ptr r) { response = std::move(r); });
+        io.run();
+        return response;
+    }
+    std::vector<aq::journal_entry> entries() {
+        std::vector<aq::journal_entry> out;
+        for (const auto& entry : state.journal().list())
+            out.push_back(*entry);
+        return out;
+    }
+    aq::journal_entry last() { return entries().at(0); }
     json::value admin(http::verb method, std::string target, std::string body = {}, unsigned expect = 200) {
         http_request request{method, target, 11};
+        request.set(http::field::host, "localhost");
+        if (method != http::verb::get) request.set(http::field::content_type, "application/json");
         request.body() = std::move(body);
         request.prepare_payload();
         auto result = send(request);
-        BOOST_TEST(result.reply->result_int() == expect, target << ": " << result.reply->body());
-        return json::parse(result.reply->body());
+        BOOST_TEST(result.response->result_int() == expect, target << ": " << result.response->body());
+        return json::parse(result.response->body());
     }
 
     aqhook::receiver_state state;
@@ -63,7 +85,7 @@ BOOST_AUTO_TEST_CASE(signed_deliveries_of_both_methods_are_accepted_and_journale
     fixture f;
     for (auto method : {aq::signing_method::allquiet, aq::signing_method::aws}) {
         const auto result = f.send(signed_delivery("/hooks/aq?x=1", method));
-        BOOST_TEST(result.reply->result_int() == 200u);
+        BOOST_TEST(result.response->result_int() == 200u);
         BOOST_TEST(result.verification == "valid");
         const auto entry = f.last();
         BOOST_TEST(entry.verification.status == "valid");
@@ -82,11 +104,11 @@ BOOST_AUTO_TEST_CASE(failed_verification_is_refused_with_the_reason) {
     fixture f;
     auto reason = [&](const http_request& request) {
         const auto result = f.send(request);
-        BOOST_TEST(result.reply->result_int() == 401u);
+        BOOST_TEST(result.response->result_int() == 401u);
         BOOST_TEST(f.last().verification.status ==
                    (result.verification == "unsigned" ? "unsigned" : "invalid"));
         BOOST_TEST(f.last().response.status == 401u);
-        return std::string(json::parse(result.reply->body()).at("error").as_string());
+        return std::string(json::parse(result.response->body()).at("error").as_string());
     };
     BOOST_TEST(reason(signed_delivery("/h", aq::signing_method::allquiet, "wrong")) == "signature mismatch");
     auto tampered = signed_delivery("/h");
@@ -99,24 +121,24 @@ BOOST_AUTO_TEST_CASE(failed_verification_is_refused_with_the_reason) {
     BOOST_TEST(reason(stale) == "timestamp too old");
     BOOST_TEST(reason(delivery("/h")) == "request is not signed");
     BOOST_TEST(f.last().verification.status == "unsigned");
-    for (const auto& entry : f.state.journal().snapshot()) {
+    for (const auto& entry : f.entries()) {
         BOOST_TEST(entry.response.body.find(secret) == std::string::npos);
     }
 }
 
 BOOST_AUTO_TEST_CASE(rotation_and_record_policy) {
     fixture f(R"({"secrets": ["new-secret", "dev-secret"], "policy": "record"})");
-    BOOST_TEST(f.send(signed_delivery("/h")).reply->result_int() == 200u);
+    BOOST_TEST(f.send(signed_delivery("/h")).response->result_int() == 200u);
     BOOST_TEST(f.last().verification.status == "valid");
     const auto bad = f.send(signed_delivery("/h", aq::signing_method::aws, "nope"));
-    BOOST_TEST(bad.reply->result_int() == 200u); // recorded, answered as if valid
+    BOOST_TEST(bad.response->result_int() == 200u); // recorded, answered as if valid
     BOOST_TEST(f.last().verification.status == "invalid");
     BOOST_TEST(*f.last().verification.error == "signature mismatch");
 }
 
 BOOST_AUTO_TEST_CASE(without_secrets_everything_is_unsigned_and_answered) {
     fixture f("{}");
-    BOOST_TEST(f.send(signed_delivery("/h")).reply->result_int() == 200u);
+    BOOST_TEST(f.send(signed_delivery("/h")).response->result_int() == 200u);
     BOOST_TEST(f.last().verification.status == "unsigned");
     BOOST_TEST((*f.last().verification.method == aq::signing_method::allquiet)); // seen, not checked
     BOOST_TEST(!f.last().verification.error.has_value());
@@ -137,28 +159,28 @@ BOOST_AUTO_TEST_CASE(rules_match_on_every_condition_and_the_first_wins) {
     auto matching = signed_delivery("/hooks/aq?team=storage");
     matching.set("x-team", "storage");
     auto result = f.send(matching);
-    BOOST_TEST(result.reply->result_int() == 201u);
-    BOOST_TEST((*result.reply)["X-Handled-By"] == "aqhook");
-    BOOST_TEST((*result.reply)[http::field::content_type] == "application/json; charset=utf-8");
+    BOOST_TEST(result.response->result_int() == 201u);
+    BOOST_TEST((*result.response)["X-Handled-By"] == "aqhook");
+    BOOST_TEST((*result.response)[http::field::content_type] == "application/json; charset=utf-8");
     BOOST_TEST(*f.last().rule == "resolve critical");
-    const auto patch = aq::parse_patch(result.reply->body()).value(); // answers parse back with the SDK
+    const auto patch = aq::parse_patch(result.response->body()).value(); // answers parse back with the SDK
     BOOST_TEST((patch.operations.append_intent->intent == aq::intent::resolved));
-    BOOST_TEST(f.last().response.body == result.reply->body());
+    BOOST_TEST(f.last().response.body == result.response->body());
 
     auto wrong_team = matching;
     wrong_team.set("x-team", "web");
-    BOOST_TEST(f.send(wrong_team).reply->result_int() == 204u);
+    BOOST_TEST(f.send(wrong_team).response->result_int() == 204u);
     BOOST_TEST(*f.last().rule == "catch hooks");
 
     BOOST_TEST(
-        f.send(signed_delivery("/hooks/aq", aq::signing_method::allquiet, "bad")).reply->result_int() ==
+        f.send(signed_delivery("/hooks/aq", aq::signing_method::allquiet, "bad")).response->result_int() ==
         202u);
-    BOOST_TEST(f.send(signed_delivery("/other")).reply->result_int() == 299u);
+    BOOST_TEST(f.send(signed_delivery("/other")).response->result_int() == 299u);
     BOOST_TEST(!f.last().rule.has_value());
     BOOST_TEST(f.last().response.body == R"({"fallback":true})");
 
     auto put = delivery("/other", "x", http::verb::put);
-    BOOST_TEST(f.send(put).reply->result_int() == 203u);
+    BOOST_TEST(f.send(put).response->result_int() == 203u);
     BOOST_TEST(f.last().verification.status == "unsigned");
 }
 
@@ -166,10 +188,10 @@ BOOST_AUTO_TEST_CASE(bodies_that_are_not_json_are_journaled_and_never_match_json
     fixture f(R"({"rules": [{"match": {"json": {"": {}}}, "respond": {"status": 201}}]})");
     auto form = delivery("/form", "title=RAM+%3E+60%25");
     form.set(http::field::content_type, "application/x-www-form-urlencoded");
-    BOOST_TEST(f.send(form).reply->result_int() == 200u);
+    BOOST_TEST(f.send(form).response->result_int() == 200u);
     BOOST_TEST(f.last().body == "title=RAM+%3E+60%25");
     BOOST_TEST(*f.last().header("Content-Type") == "application/x-www-form-urlencoded");
-    BOOST_TEST(f.send(delivery("/json", "{}")).reply->result_int() == 201u);
+    BOOST_TEST(f.send(delivery("/json", "{}")).response->result_int() == 201u);
 }
 
 BOOST_AUTO_TEST_CASE(sequences_delays_and_faults_come_back_as_instructions) {
@@ -177,11 +199,11 @@ BOOST_AUTO_TEST_CASE(sequences_delays_and_faults_come_back_as_instructions) {
       {"name": "flaky", "match": {"path": "/flaky"}, "respond": {"sequence": [{"status": 500}, {"status": 200, "delayMs": 25}]}},
       {"name": "reset", "match": {"path": "/reset"}, "respond": {"fault": "reset"}},
       {"name": "hang", "match": {"path": "/hang"}, "respond": {"fault": "timeout"}}]})");
-    BOOST_TEST(f.send(delivery("/flaky")).reply->result_int() == 500u);
+    BOOST_TEST(f.send(delivery("/flaky")).response->result_int() == 500u);
     auto second = f.send(delivery("/flaky"));
-    BOOST_TEST(second.reply->result_int() == 200u);
+    BOOST_TEST(second.response->result_int() == 200u);
     BOOST_TEST(second.delay.count() == 25);
-    BOOST_TEST(f.send(delivery("/flaky")).reply->result_int() == 200u);
+    BOOST_TEST(f.send(delivery("/flaky")).response->result_int() == 200u);
 
     BOOST_TEST((f.send(delivery("/reset")).fault_kind == aqhook::fault::reset));
     BOOST_TEST(*f.last().response.fault == "reset");
@@ -195,38 +217,38 @@ BOOST_AUTO_TEST_CASE(source_addresses) {
     settings.allowed_sources =
         aq::parse_address_list(R"({"ips": ["203.0.113.0/24", "2001:db8::/32"]})").value();
     fixture f("{}", settings);
-    BOOST_TEST(f.send(delivery("/h"), "203.0.113.9").reply->result_int() == 200u);
-    BOOST_TEST(f.send(delivery("/h"), "2001:db8::7").reply->result_int() == 200u);
+    BOOST_TEST(f.send(delivery("/h"), "203.0.113.9").response->result_int() == 200u);
+    BOOST_TEST(f.send(delivery("/h"), "2001:db8::7").response->result_int() == 200u);
     const auto refused = f.send(delivery("/h"), "127.0.0.1");
-    BOOST_TEST(refused.reply->result_int() == 403u);
+    BOOST_TEST(refused.response->result_int() == 403u);
     BOOST_TEST(f.last().response.status == 403u);
     auto forwarded = delivery("/h");
     forwarded.set("X-Forwarded-For", "203.0.113.9");
-    BOOST_TEST(f.send(forwarded, "127.0.0.1").reply->result_int() == 403u); // not trusted by default
+    BOOST_TEST(f.send(forwarded, "127.0.0.1").response->result_int() == 403u); // not trusted by default
 
     settings.trust_forwarded_for = true;
     fixture behind_proxy("{}", settings);
     forwarded.set("X-Forwarded-For", "198.51.100.1, 203.0.113.9");
-    BOOST_TEST(behind_proxy.send(forwarded, "127.0.0.1").reply->result_int() == 200u);
+    BOOST_TEST(behind_proxy.send(forwarded, "127.0.0.1").response->result_int() == 200u);
     BOOST_TEST(behind_proxy.last().remote_address == "203.0.113.9");
     forwarded.set("X-Forwarded-For", "203.0.113.9, 198.51.100.1"); // only the last hop counts
-    BOOST_TEST(behind_proxy.send(forwarded, "127.0.0.1").reply->result_int() == 403u);
-    BOOST_TEST(behind_proxy.send(delivery("/h"), "203.0.113.1").reply->result_int() ==
+    BOOST_TEST(behind_proxy.send(forwarded, "127.0.0.1").response->result_int() == 403u);
+    BOOST_TEST(behind_proxy.send(delivery("/h"), "203.0.113.1").response->result_int() ==
                200u); // no header: the peer
 }
 
 BOOST_AUTO_TEST_CASE(journal_is_bounded_and_newest_first) {
     aqhook::receiver_settings settings;
-    settings.journal_size = 3;
+    settings.journal.max_entries = 3;
     fixture f("{}", settings);
     for (int i = 1; i <= 5; ++i)
         f.send(delivery("/n/" + std::to_string(i), "x"));
-    const auto entries = f.state.journal().snapshot();
+    const auto entries = f.entries();
     BOOST_TEST_REQUIRE(entries.size() == 3u);
     BOOST_TEST(entries[0].target == "/n/5");
     BOOST_TEST(entries[2].target == "/n/3");
     BOOST_TEST(entries[0].id == 5u);
-    BOOST_TEST(!f.state.journal().find(2).has_value());
+    BOOST_TEST(f.state.journal().find(2) == nullptr);
     BOOST_TEST(f.state.journal().find(4)->target == "/n/4");
 }
 
@@ -234,79 +256,35 @@ BOOST_AUTO_TEST_CASE(a_fixed_answer_is_built_once_and_fits_each_connection) {
     fixture f(R"({"rules": [{"match": {"path": "/fixed"}, "respond": {"status": 202, "body": "ok"}}]})");
     const auto first = f.send(delivery("/fixed"));
     const auto second = f.send(delivery("/fixed"));
-    BOOST_TEST(first.reply == second.reply); // shared, not rebuilt
-    BOOST_TEST(first.reply->keep_alive());
-    BOOST_TEST((*first.reply)[http::field::content_length] == "2");
+    BOOST_TEST(first.response == second.response); // shared, not rebuilt
+    BOOST_TEST(first.response->keep_alive());
+    BOOST_TEST((*first.response)[http::field::content_length] == "2");
 
     auto closing = delivery("/fixed");
     closing.keep_alive(false);
     const auto closed = f.send(closing);
-    BOOST_TEST(closed.reply != first.reply);
-    BOOST_TEST(!closed.reply->keep_alive());
-    BOOST_TEST((*closed.reply)[http::field::connection] == "close");
-    BOOST_TEST(closed.reply->body() == "ok");
+    BOOST_TEST(closed.response != first.response);
+    BOOST_TEST(!closed.response->keep_alive());
+    BOOST_TEST((*closed.response)[http::field::connection] == "close");
+    BOOST_TEST(closed.response->body() == "ok");
 
     auto old = delivery("/fixed");
     old.version(10);
     const auto http10 = f.send(old);
-    BOOST_TEST(http10.reply->version() == 10u);
-    BOOST_TEST(!http10.reply->keep_alive());
-    BOOST_TEST(http10.reply->result_int() == 202u);
+    BOOST_TEST(http10.response->version() == 10u);
+    BOOST_TEST(!http10.response->keep_alive());
+    BOOST_TEST(http10.response->result_int() == 202u);
     BOOST_TEST(f.last().response.headers.size() == 2u); // Content-Type and Content-Length
 }
 
-BOOST_AUTO_TEST_CASE(a_reused_entry_keeps_nothing_of_the_delivery_before) {
-    aqhook::receiver_settings settings;
-    settings.journal_size = 1;
-    fixture f(R"({"secrets": ["dev-secret"], "policy": "record",
-        "rules": [{"name": "hang", "match": {"path": "/hang"}, "respond": {"fault": "timeout"}}]})",
-              settings);
-    aqhook::connection_memory reused;
-    auto busy = signed_delivery("/hang", aq::signing_method::allquiet, "wrong-secret");
-    busy.set("X-Extra", "one");
-    busy.set("X-More", "two");
-    handle_request(f.state, busy, "127.0.0.1", reused);
-    BOOST_TEST(reused.entry->target.empty()); // the journal was empty: nothing dropped
-    BOOST_TEST(f.last().verification.error.has_value());
-    BOOST_TEST(f.last().rule.has_value());
-    BOOST_TEST(f.last().response.fault.has_value());
-
-    auto plain = delivery("/plain", "{}");
-    handle_request(f.state, plain, "127.0.0.1", reused);
-    BOOST_TEST(reused.entry->target == "/hang"); // the dropped entry comes back for reuse
-    auto good = signed_delivery("/plain", aq::signing_method::allquiet, secret, "{}");
-    handle_request(f.state, good, "127.0.0.1", reused);
-    const auto entry = f.last();
-    BOOST_TEST(entry.target == "/plain");
-    BOOST_TEST(entry.id == 3u);
-    BOOST_TEST(entry.body == "{}");
-    BOOST_TEST(entry.headers.size() == 4u); // no X-Extra, no X-More
-    BOOST_TEST(entry.verification.status == "valid");
-    BOOST_TEST(!entry.verification.error.has_value());
-    BOOST_TEST(!entry.rule.has_value());
-    BOOST_TEST(entry.response.status == 200u);
-    BOOST_TEST(!entry.response.fault.has_value());
-    BOOST_TEST(entry.response.body.empty());
-}
-
-BOOST_AUTO_TEST_CASE(a_connection_sees_a_replaced_configuration_at_its_next_delivery) {
+BOOST_AUTO_TEST_CASE(a_replaced_configuration_answers_the_next_delivery) {
     fixture f(R"({"default": {"status": 201}})");
-    aqhook::connection_memory memory;
-    auto first = delivery("/x");
-    BOOST_TEST(handle_request(f.state, first, "127.0.0.1", memory).reply->result_int() == 201u);
-    const auto* first_config = memory.config.config.get();
-
+    BOOST_TEST(f.send(delivery("/x")).response->result_int() == 201u);
     f.admin(http::verb::put, "/_aqhook/config", R"({"default": {"status": 202}})");
-    auto second = delivery("/x");
-    BOOST_TEST(handle_request(f.state, second, "127.0.0.1", memory).reply->result_int() == 202u);
-    BOOST_TEST(memory.config.config.get() != first_config);
-
-    // A refused replacement leaves the view as it is.
-    const auto* second_config = memory.config.config.get();
+    BOOST_TEST(f.send(delivery("/x")).response->result_int() == 202u);
+    // A refused replacement leaves the configuration as it is.
     f.admin(http::verb::put, "/_aqhook/config", R"({"default": {"status": 7}})", 400);
-    auto third = delivery("/x");
-    BOOST_TEST(handle_request(f.state, third, "127.0.0.1", memory).reply->result_int() == 202u);
-    BOOST_TEST(memory.config.config.get() == second_config);
+    BOOST_TEST(f.send(delivery("/x")).response->result_int() == 202u);
 }
 
 BOOST_AUTO_TEST_CASE(admin_api) {
@@ -335,13 +313,9 @@ BOOST_AUTO_TEST_CASE(admin_api) {
     f.admin(http::verb::get, "/_aqhook/requests/9", {}, 404);
     f.admin(http::verb::get, "/_aqhook/requests/abc", {}, 404);
 
-    const auto wait =
-        f.send(http_request{http::verb::get, "/_aqhook/requests/wait?count=2&timeoutMs=50", 11});
-    BOOST_TEST_REQUIRE(wait.wait.has_value());
-    BOOST_TEST(wait.wait->count == 2u);
-    BOOST_TEST(wait.wait->timeout.count() == 50);
-    BOOST_TEST(aqhook::wait_reply(f.state, true, 11, true)->result_int() == 200u);
-    BOOST_TEST(aqhook::wait_reply(f.state, false, 11, true)->result_int() == 408u);
+    BOOST_TEST(f.admin(http::verb::get, "/_aqhook/requests/wait?count=2&timeoutMs=50").as_array().size() ==
+               2u);
+    f.admin(http::verb::get, "/_aqhook/requests/wait?count=3&timeoutMs=50", {}, 408);
     f.admin(http::verb::get, "/_aqhook/requests/wait", {}, 400);
     f.admin(http::verb::get, "/_aqhook/requests/wait?count=0", {}, 400);
     f.admin(http::verb::get, "/_aqhook/requests/wait?count=1001", {}, 400);
@@ -353,10 +327,10 @@ BOOST_AUTO_TEST_CASE(admin_api) {
     const auto config = f.admin(http::verb::get, "/_aqhook/config");
     BOOST_TEST(config.at("secrets") == json::parse(R"(["<redacted>"])"));
     f.admin(http::verb::put, "/_aqhook/config", R"({"default": {"status": 202}})");
-    BOOST_TEST(f.send(delivery("/x")).reply->result_int() == 202u);
+    BOOST_TEST(f.send(delivery("/x")).response->result_int() == 202u);
     const auto refused = f.admin(http::verb::put, "/_aqhook/config", R"({"default": {"status": 7}})", 400);
     BOOST_TEST(std::string(refused.at("error").as_string()).find("/default/status") == 0u);
-    BOOST_TEST(f.send(delivery("/x")).reply->result_int() == 202u); // the old configuration stays
+    BOOST_TEST(f.send(delivery("/x")).response->result_int() == 202u); // the old configuration stays
 
     f.admin(http::verb::post, "/_aqhook/health", {}, 405);
     f.admin(http::verb::put, "/_aqhook/requests", {}, 405);
@@ -371,31 +345,32 @@ BOOST_AUTO_TEST_CASE(answer_templates_render_against_the_delivery) {
       {"name": "echo", "match": {"path": "/echo"}, "respond": {"bodyTemplate": "got {{title}}{{#unless title}}nothing{{/unless}}"}},
       {"name": "broken", "match": {"path": "/broken"}, "respond": {"patchTemplate": "{\"operations\": {\"appendIntent\": {\"intent\": \"{{title}}\"}}}"}}]})");
     const auto ticket = f.send(delivery("/ticket"));
-    BOOST_TEST(ticket.reply->result_int() == 200u);
-    const auto patch = aq::parse_patch(ticket.reply->body()).value();
+    BOOST_TEST(ticket.response->result_int() == 200u);
+    const auto patch = aq::parse_patch(ticket.response->body()).value();
     BOOST_TEST(patch.operations.upsert_attributes->attributes.at(0).value ==
                "OPS-81cd20be-5837-4dd8-a951-2207a025a231");
-    BOOST_TEST((*ticket.reply)[http::field::content_type] == "application/json; charset=utf-8");
-    BOOST_TEST(f.last().response.body == ticket.reply->body());
+    BOOST_TEST((*ticket.response)[http::field::content_type] == "application/json; charset=utf-8");
+    BOOST_TEST(f.last().response.body == ticket.response->body());
 
-    BOOST_TEST(f.send(delivery("/echo")).reply->body() == "got RAM above 60%");
-    BOOST_TEST(f.send(delivery("/echo", "not json")).reply->body() == "got nothing");
+    BOOST_TEST(f.send(delivery("/echo")).response->body() == "got RAM above 60%");
+    BOOST_TEST(f.send(delivery("/echo", "not json")).response->body() == "got nothing");
 
     const auto broken = f.send(delivery("/broken")); // renders to intent "RAM above 60%": no patch
-    BOOST_TEST(broken.reply->result_int() == 500u);
-    BOOST_TEST(std::string(json::parse(broken.reply->body()).at("error").as_string())
-                   .find("answer template: /operations/appendIntent/intent") == 0u);
+    BOOST_TEST(broken.response->result_int() == 500u);
+    BOOST_TEST(std::string(json::parse(broken.response->body()).at("error").as_string())
+                   .find("response template: /operations/appendIntent/intent") == 0u);
     BOOST_TEST(f.last().response.status == 500u);
 }
 
 BOOST_AUTO_TEST_CASE(the_web_page_and_its_dummy_delivery) {
     fixture f;
     http_request get_page{http::verb::get, "/_aqhook/", 11};
+    get_page.set(http::field::host, "127.0.0.1:8080");
     const auto page = f.send(get_page);
-    BOOST_TEST(page.reply->result_int() == 200u);
-    BOOST_TEST((*page.reply)[http::field::content_type] == "text/html; charset=utf-8");
-    BOOST_TEST(page.reply->body().find("Latest requests") != std::string::npos);
-    BOOST_TEST((*page.reply)["Content-Security-Policy"].find("default-src 'none'") == 0u);
+    BOOST_TEST(page.response->result_int() == 200u);
+    BOOST_TEST((*page.response)[http::field::content_type] == "text/html; charset=utf-8");
+    BOOST_TEST(page.response->body().find("Latest requests") != std::string::npos);
+    BOOST_TEST((*page.response)["Content-Security-Policy"].find("default-src 'none'") == 0u);
 
     BOOST_TEST(
         f.admin(http::verb::post, "/_aqhook/dummy", R"({"signingMethod": "aws", "secret": "dev-secret"})") ==
@@ -418,6 +393,240 @@ BOOST_AUTO_TEST_CASE(the_web_page_and_its_dummy_delivery) {
     f.admin(http::verb::post, "/_aqhook/dummy", R"({"secret": 5})", 400);
     f.admin(http::verb::post, "/_aqhook/dummy", "not json", 400);
     f.admin(http::verb::get, "/_aqhook/dummy", {}, 405);
-    for (const auto& entry : f.state.journal().snapshot())
+    for (const auto& entry : f.entries())
         BOOST_TEST(entry.body.find("dev-secret") == std::string::npos);
+}
+
+namespace {
+
+http_request admin_request(http::verb method, std::string target, std::string host = "localhost") {
+    http_request request{method, target, 11};
+    if (!host.empty()) request.set(http::field::host, host);
+    if (method != http::verb::get) request.set(http::field::content_type, "application/json");
+    request.prepare_payload();
+    return request;
+}
+
+} // namespace
+
+// DNS rebinding: a page on another site that resolves its own name to 127.0.0.1 sends that name in
+// Host. Admin requests answer only to this receiver's own names; deliveries to any.
+BOOST_AUTO_TEST_CASE(admin_requests_answer_only_to_the_receivers_own_names) {
+    aqhook::receiver_settings settings;
+    settings.admin.hosts = {"hooks.example.test"};
+    fixture f("{}", settings);
+    for (const std::string host :
+         {"localhost", "LOCALHOST:8080", "127.0.0.1", "127.0.0.1:8080", "hooks.example.test:443"})
+        BOOST_TEST(f.send(admin_request(http::verb::get, "/_aqhook/health", host)).response->result_int() ==
+                       200u,
+                   host);
+    for (const std::string host : {"", "rebound.attacker.test", "rebound.attacker.test:8080", "127.0.0.2",
+                                   "[::1]", "localhost.attacker.test", "hooks.example.test.attacker.test"}) {
+        const auto refused = f.send(admin_request(http::verb::get, "/_aqhook/requests", host));
+        BOOST_TEST(refused.response->result_int() == 403u, host);
+        BOOST_TEST(refused.response->body().find("Host") != std::string::npos);
+    }
+    auto delivered = delivery("/hooks/x");
+    delivered.set(http::field::host, "rebound.attacker.test");
+    BOOST_TEST(f.send(delivered).response->result_int() == 200u);
+
+    settings.admin.listen_address = "0.0.0.0"; // any of the machine's addresses
+    fixture everywhere("{}", settings);
+    BOOST_TEST(everywhere.send(admin_request(http::verb::get, "/_aqhook/health", "192.0.2.7:8080"))
+                   .response->result_int() == 200u);
+    BOOST_TEST(everywhere.send(admin_request(http::verb::get, "/_aqhook/health", "evil.test"))
+                   .response->result_int() == 403u);
+}
+
+// A cross-site form post can send text/plain and an Origin, never application/json without a
+// preflight; a browser also says where a request comes from.
+BOOST_AUTO_TEST_CASE(admin_writes_need_json_and_refuse_other_sites) {
+    fixture f;
+    auto form_post = admin_request(http::verb::post, "/_aqhook/dummy");
+    form_post.set(http::field::content_type, "text/plain");
+    form_post.body() = R"({"signingMethod": "none"})";
+    form_post.prepare_payload();
+    BOOST_TEST(f.send(form_post).response->result_int() == 415u);
+    auto no_type = admin_request(http::verb::delete_, "/_aqhook/requests");
+    no_type.erase(http::field::content_type);
+    BOOST_TEST(f.send(no_type).response->result_int() == 415u);
+
+    f.send(delivery("/kept"));
+    for (const auto& [name, value] : {std::pair<std::string, std::string>{"Origin", "http://attacker.test"},
+                                      {"Origin", "null"},
+                                      {"Sec-Fetch-Site", "cross-site"},
+                                      {"Sec-Fetch-Site", "same-site"}}) {
+        auto cross = admin_request(http::verb::delete_, "/_aqhook/requests");
+        cross.set(name, value);
+        BOOST_TEST(f.send(cross).response->result_int() == 403u, name << ": " << value);
+    }
+    BOOST_TEST(f.state.journal().size() == 1u); // nothing was cleared
+    auto same_origin = admin_request(http::verb::delete_, "/_aqhook/requests", "127.0.0.1:8080");
+    same_origin.set(http::field::origin, "http://127.0.0.1:8080");
+    same_origin.set("Sec-Fetch-Site", "same-origin");
+    BOOST_TEST(f.send(same_origin).response->result_int() == 200u);
+    BOOST_TEST(f.state.journal().size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(an_admin_token_guards_all_but_the_health_check) {
+    aqhook::receiver_settings settings;
+    settings.admin.token.emplace("a-token-of-thirty-two-characters");
+    fixture f("{}", settings);
+    f.send(delivery("/hooks/x"));
+    BOOST_TEST(f.send(admin_request(http::verb::get, "/_aqhook/health")).response->result_int() == 200u);
+    for (const std::string target : {"/_aqhook/", "/_aqhook/requests", "/_aqhook/requests/1",
+                                     "/_aqhook/config", "/_aqhook/requests/wait?count=1"}) {
+        auto request = admin_request(http::verb::get, target);
+        BOOST_TEST(f.send(request).response->result_int() == 401u, target);
+        request.set(http::field::authorization, "Bearer a-token-of-thirty-two-characterz");
+        BOOST_TEST(f.send(request).response->result_int() == 401u, target);
+        request.set(http::field::authorization, "Bearer a-token-of-thirty-two-characters");
+        BOOST_TEST(f.send(request).response->result_int() == 200u, target);
+    }
+    auto put = admin_request(http::verb::put, "/_aqhook/config");
+    put.body() = R"({"secrets": []})";
+    put.prepare_payload();
+    BOOST_TEST(f.send(put).response->result_int() == 401u);
+    BOOST_TEST(f.state.config()->config->source.as_object().empty()); // unchanged
+
+    BOOST_TEST(aqhook::token_matches("abc", "abc"));
+    BOOST_TEST(!aqhook::token_matches("abc", "abd"));
+    BOOST_TEST(!aqhook::token_matches("abc", "abcd"));
+    BOOST_TEST(!aqhook::admin_token_for("127.0.0.1", std::nullopt).has_value());
+    BOOST_TEST(!aqhook::admin_token_for("::1", std::nullopt).has_value());
+    const auto made = aqhook::admin_token_for("0.0.0.0", std::nullopt);
+    BOOST_TEST_REQUIRE(made.has_value());
+    BOOST_TEST(made->size() == 64u);
+    BOOST_TEST(*made != *aqhook::admin_token_for("0.0.0.0", std::nullopt));
+    BOOST_TEST(*aqhook::admin_token_for("0.0.0.0", "given") == "given");
+}
+
+// RFC 9110 §5.3: several X-Forwarded-For lines are one list. A client that sends its own line
+// before the proxy's does not choose the hop.
+BOOST_AUTO_TEST_CASE(every_forwarded_for_line_counts) {
+    aqhook::receiver_settings settings;
+    settings.allowed_sources = aq::parse_address_list(R"({"ips": ["203.0.113.0/24"]})").value();
+    settings.trust_forwarded_for = true;
+    fixture f("{}", settings);
+    auto forged = delivery("/h");
+    forged.insert("X-Forwarded-For", "203.0.113.9");  // the client's own line
+    forged.insert("X-Forwarded-For", "198.51.100.1"); // the proxy's: the client's real address
+    BOOST_TEST(f.send(forged, "127.0.0.1").response->result_int() == 403u);
+    BOOST_TEST(f.last().remote_address == "198.51.100.1");
+    auto honest = delivery("/h");
+    honest.insert("X-Forwarded-For", "198.51.100.1");
+    honest.insert("X-Forwarded-For", "10.0.0.1, 203.0.113.9");
+    BOOST_TEST(f.send(honest, "127.0.0.1").response->result_int() == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(listings_come_in_pages_newest_first) {
+    fixture f("{}");
+    for (int i = 1; i <= 10; ++i)
+        f.send(delivery("/n/" + std::to_string(i), "x"));
+    auto ids = [&](const std::string& query) {
+        std::vector<std::string> out;
+        const auto listing = f.admin(http::verb::get, "/_aqhook/requests" + query);
+        for (const auto& entry : listing.as_array())
+            out.push_back(std::string(entry.at("id").as_string()));
+        return out;
+    };
+    BOOST_TEST(ids("?limit=3") == (std::vector<std::string>{"10", "9", "8"}));
+    BOOST_TEST(ids("?after=7") == (std::vector<std::string>{"10", "9", "8"}));
+    BOOST_TEST(ids("?after=7&limit=2") == (std::vector<std::string>{"10", "9"}));
+    BOOST_TEST(ids("?before=5&limit=2") == (std::vector<std::string>{"4", "3"}));
+    BOOST_TEST(ids("?after=10").empty());
+    BOOST_TEST(ids("").size() == 10u);
+    for (const std::string bad :
+         {"?limit=0", "?limit=x", "?after=-1", "?before=0", "?limit=99999999999999999999"})
+        f.admin(http::verb::get, "/_aqhook/requests" + bad, {}, 400);
+
+    auto listing = f.send(admin_request(http::verb::get, "/_aqhook/requests?limit=1"));
+    BOOST_TEST((*listing.response)["X-Aqhook-Oldest-Id"] == "1");
+    BOOST_TEST((*listing.response)["X-Aqhook-Next-Id"] == "11");
+    f.admin(http::verb::delete_, "/_aqhook/requests");
+    listing = f.send(admin_request(http::verb::get, "/_aqhook/requests"));
+    BOOST_TEST((*listing.response)["X-Aqhook-Oldest-Id"] == "11"); // ids go on after a clear
+}
+
+BOOST_AUTO_TEST_CASE(the_journal_keeps_to_its_byte_budget) {
+    aqhook::receiver_settings settings;
+    settings.journal.max_bytes = 64 * 1024;
+    fixture f("{}", settings);
+    for (int i = 0; i < 10; ++i)
+        f.send(delivery("/n/" + std::to_string(i), std::string(20 * 1024, 'a' + i)));
+    BOOST_TEST(f.state.journal().bytes() <= 64u * 1024);
+    BOOST_TEST(f.state.journal().size() == 3u); // 20 KiB bodies and their headers: three fit
+    BOOST_TEST(f.last().target == "/n/9");
+    f.send(delivery("/huge", std::string(100 * 1024, 'h'))); // larger than the budget: kept alone
+    BOOST_TEST(f.state.journal().size() == 1u);
+    BOOST_TEST(f.last().body.size() == 100u * 1024);
+}
+
+// Whatever bytes a delivery carries, the listing is valid UTF-8 JSON, and a body's exact bytes
+// can be had back.
+BOOST_AUTO_TEST_CASE(bytes_that_are_not_utf8_keep_the_listing_valid) {
+    fixture f("{}");
+    const std::string binary("\xff\xfe\x00\x01 \xc3\x28 \xed\xa0\x80 \xf4\x90\x80\x80", 16);
+    auto odd = delivery("/bin\xff?q=\xc0\xaf", binary);
+    odd.set("X-Odd", "caf\xe9");
+    f.send(odd);
+    f.send(delivery("/text", "caf\xc3\xa9 \xf0\x9f\x98\x80"));
+    const auto listing = f.send(admin_request(http::verb::get, "/_aqhook/requests")).response->body();
+    boost::system::error_code ec;
+    const auto parsed = json::parse(listing, ec); // Boost.JSON refuses invalid UTF-8
+    BOOST_TEST_REQUIRE(!ec, ec.message());
+    const auto& text = parsed.at(0);
+    BOOST_TEST(text.at("bodyEncoding") == "utf-8");
+    BOOST_TEST(text.at("body") == "caf\xc3\xa9 \xf0\x9f\x98\x80");
+    const auto& bin = parsed.at(1);
+    BOOST_TEST(bin.at("bodyEncoding") == "base64");
+    BOOST_TEST(bin.at("body") == "//4AASDDKCDtoIAg9JCAgA==");
+    BOOST_TEST(bin.at("target") == "/bin\xef\xbf\xbd?q=\xef\xbf\xbd\xef\xbf\xbd");
+    BOOST_TEST(bin.at("headers").at("x-odd") == "caf\xef\xbf\xbd");
+    BOOST_TEST(f.entries().at(1).body == binary); // the journal itself keeps the bytes
+}
+
+BOOST_AUTO_TEST_CASE(a_template_that_works_too_long_answers_500) {
+    fixture f(R"({"default": {"bodyTemplate": "{{#each items}}{{#each ../items}}{{/each}}{{/each}}"}})");
+    std::string items = "[0";
+    for (int i = 1; i < 10'000; ++i)
+        items += "," + std::to_string(i);
+    const auto start = std::chrono::steady_clock::now();
+    const auto result = f.send(delivery("/square", R"({"items": )" + items + "]}"));
+    const auto took = std::chrono::steady_clock::now() - start;
+    BOOST_TEST(result.response->result_int() == 500u);
+    BOOST_TEST(result.response->body().find("render limit exceeded (more than 1000000 steps)") !=
+                   std::string::npos,
+               result.response->body());
+    // 10,000 squared would be 10^8 steps; the budget stops it at 10^6 (far under a second).
+    BOOST_TEST(took < std::chrono::seconds(20));
+}
+
+BOOST_AUTO_TEST_CASE(a_template_nested_too_deep_is_refused_naming_the_rule) {
+    fixture f(R"({"default": {"status": 201}})");
+    std::string deep;
+    for (int i = 0; i < 10'000; ++i)
+        deep += "{{#if a}}";
+    const json::value config = {
+        {"rules",
+         json::array{json::object{{"name", "deep one"}, {"respond", json::object{{"bodyTemplate", deep}}}}}}};
+    const auto refused = f.admin(http::verb::put, "/_aqhook/config", json::serialize(config), 400);
+    const std::string message(refused.at("error").as_string());
+    BOOST_TEST(message.find(
+                   "/rules/0/respond/bodyTemplate: template syntax error (in rule 'deep one': line 1") == 0u,
+               message);
+    BOOST_TEST(message.find("nested deeper than 128 levels") != std::string::npos);
+    BOOST_TEST(f.send(delivery("/x")).response->result_int() == 201u); // the old configuration stays
+}
+
+BOOST_AUTO_TEST_CASE(admin_routes_say_which_methods_they_take) {
+    fixture f;
+    const auto wrong = f.send(admin_request(http::verb::post, "/_aqhook/requests/wait?count=1"));
+    BOOST_TEST(wrong.response->result_int() == 405u);
+    BOOST_TEST(wrong.response->body().find("use GET") != std::string::npos);
+    const auto both = f.send(admin_request(http::verb::patch, "/_aqhook/requests"));
+    BOOST_TEST(both.response->body().find("use GET or DELETE") != std::string::npos);
+    BOOST_TEST(f.send(admin_request(http::verb::head, "/_aqhook/health")).response->result_int() == 200u);
+    f.admin(http::verb::get, "/_aqhook/requests/12/x", {}, 404);
+    f.admin(http::verb::get, "/_aqhook/requests/", {}, 404);
 }

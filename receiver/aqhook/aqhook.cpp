@@ -3,69 +3,50 @@
 
 #include <allquiet/webhook/error.hpp>
 
-#include <cstring>
-#include <exception>
 #include <iostream>
+#include <map>
 
 namespace {
 
-struct subcommand {
-    const char* name;
-    const char* summary;
-    int (*run)(const aqhook::arguments&);
-};
+/// `aqhook` or `aqhook COMMAND`, for messages.
+std::string program_name(const CLI::App& program) {
+    const auto chosen = program.get_subcommands();
+    return chosen.empty() ? "aqhook" : "aqhook " + chosen.front()->get_name();
+}
 
-constexpr subcommand subcommands[] = {
-    {"serve", "run the mock receiver", aqhook::serve_command},
-    {"render", "render a request template against an incident", aqhook::render_command},
-    {"send", "render, sign and send a delivery, show the answer", aqhook::send_command},
-    {"replay", "send the deliveries of an incident's history", aqhook::replay_command},
-    {"apply", "apply an incident patch to an incident", aqhook::apply_command},
-    {"sign", "sign a body and print the signature headers", aqhook::sign_command},
-    {"verify", "check a signature against a body", aqhook::verify_command},
-};
-
-void print_usage(std::ostream& out) {
-    out << "usage: aqhook <command> [options]\n\n"
-           "Tools for All Quiet outbound webhooks.\n\ncommands:\n";
-    for (const auto& c : subcommands)
-        out << "  " << c.name << std::string(10 - std::strlen(c.name), ' ') << c.summary << "\n";
-    out << "\n'aqhook <command> --help' describes a command's options.\n";
+void print_error(const CLI::App& program, const std::string& message, bool hint) {
+    const auto name = program_name(program);
+    std::cerr << name << ": " << message << "\n";
+    if (hint) std::cerr << "(see '" << name << " --help')\n";
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 2) {
-        print_usage(std::cerr);
+    CLI::App program("Tools for All Quiet outbound webhooks.", "aqhook");
+    program.require_subcommand(1);
+    program.set_version_flag("--version", std::string("aqhook ") + ALLQUIET_WEBHOOK_VERSION);
+    program.footer("'aqhook COMMAND --help' describes a command's options.");
+    const std::map<std::string, aqhook::command_runner> commands{
+        {"serve", aqhook::add_serve_command(program)},   {"render", aqhook::add_render_command(program)},
+        {"send", aqhook::add_send_command(program)},     {"replay", aqhook::add_replay_command(program)},
+        {"apply", aqhook::add_apply_command(program)},   {"sign", aqhook::add_sign_command(program)},
+        {"verify", aqhook::add_verify_command(program)},
+    };
+    try {
+        program.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success))
+            return program.exit(e); // help, version
+        print_error(program, e.what(), true);
         return aqhook::exit_usage;
     }
-    const std::string_view name = argv[1];
-    if (name == "--help" || name == "-h" || name == "help") {
-        print_usage(std::cout);
-        return aqhook::exit_ok;
+    try {
+        return commands.at(program.get_subcommands().front()->get_name())();
+    } catch (const aqhook::usage_error& e) {
+        print_error(program, e.what(), true);
+    } catch (const std::exception& e) { // input errors (aq::input_exception), files, the network
+        print_error(program, e.what(), false);
     }
-    if (name == "--version") {
-        std::cout << "aqhook " << ALLQUIET_WEBHOOK_VERSION << "\n";
-        return aqhook::exit_ok;
-    }
-    for (const auto& c : subcommands) {
-        if (name != c.name) continue;
-        try {
-            return c.run(aqhook::arguments(argv + 2, argv + argc));
-        } catch (const aqhook::usage_error& e) {
-            std::cerr << "aqhook " << c.name << ": " << e.what() << "\n(see 'aqhook " << c.name
-                      << " --help')\n";
-            return aqhook::exit_usage;
-        } catch (const allquiet::webhook::input_exception& e) {
-            std::cerr << "aqhook " << c.name << ": " << e.what() << "\n";
-            return aqhook::exit_usage;
-        } catch (const std::exception& e) {
-            std::cerr << "aqhook " << c.name << ": " << e.what() << "\n";
-            return aqhook::exit_usage;
-        }
-    }
-    std::cerr << "aqhook: unknown command '" << name << "'\n";
-    print_usage(std::cerr);
     return aqhook::exit_usage;
 }

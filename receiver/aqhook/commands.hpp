@@ -1,4 +1,5 @@
-// aqhook's subcommands. Each takes the arguments after its name and returns the exit code.
+// aqhook's subcommands. Each declares itself on the program's command line and returns what runs
+// once its options have parsed.
 #pragma once
 
 #include "command_line.hpp"
@@ -8,22 +9,17 @@
 #include <allquiet/webhook/request_template.hpp>
 
 #include <optional>
-
 #include <string>
-#include <string_view>
-#include <vector>
 
 namespace aqhook {
 
-using arguments = std::vector<std::string_view>;
-
-int sign_command(const arguments& args);
-int verify_command(const arguments& args);
-int serve_command(const arguments& args);
-int render_command(const arguments& args);
-int send_command(const arguments& args);
-int replay_command(const arguments& args);
-int apply_command(const arguments& args);
+command_runner add_serve_command(CLI::App& program);
+command_runner add_render_command(CLI::App& program);
+command_runner add_send_command(CLI::App& program);
+command_runner add_replay_command(CLI::App& program);
+command_runner add_apply_command(CLI::App& program);
+command_runner add_sign_command(CLI::App& program);
+command_runner add_verify_command(CLI::App& program);
 
 /// The incident in a file, or the built-in sample without one; throws usage_error.
 allquiet::webhook::incident load_incident(const std::optional<std::string>& path);
@@ -33,11 +29,5 @@ allquiet::webhook::handlebars_template load_template(const std::string& path);
 
 /// A request as the seed page's "HTTP Request" pane shows it: request line, headers, body.
 std::string http_text(const allquiet::webhook::http_request& request);
-
-/// Declares --secret (repeatable) and --secret-file on a command line.
-void add_secret_options(command_line& cli);
-
-/// The secrets of --secret and of --secret-file (one per non-empty line), in that order.
-std::vector<std::string> collect_secrets(const command_line& cli);
 
 } // namespace aqhook

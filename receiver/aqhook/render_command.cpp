@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <iostream>
+#include <memory>
 
 namespace aq = allquiet::webhook;
 
@@ -32,27 +33,21 @@ std::string http_text(const aq::http_request& request) {
     return out + "\n" + request.body;
 }
 
-int render_command(const arguments& args) {
-    command_line cli("render",
-                     "Renders a request template (Handlebars) against an incident and prints the request\n"
-                     "description All Quiet would send. Without --incident the built-in sample is used.");
-    cli.option("template", "FILE", "the request template ('-' for standard input)")
-        .option("incident", "FILE", "the incident, as the public API returns it")
-        .option("show", "request|text|http",
-                "request: the description as JSON (default); text: the rendered text as is; http: the HTTP "
-                "request")
-        .flag("strict", "report missing values instead of rendering nothing");
-    if (!cli.parse(args)) return exit_ok;
+namespace {
 
-    const auto show = cli.get("show").value_or("request");
-    if (show != "request" && show != "text" && show != "http")
-        throw usage_error("--show must be request, text or http");
-    const auto request_template = load_template(cli.require("template"));
-    const auto context = aq::template_context(load_incident(cli.get("incident")));
+struct render_options {
+    std::string template_path;
+    std::optional<std::string> incident_path;
+    std::string show = "request";
+    bool strict = false;
+};
+
+int render(const render_options& given) {
+    const auto request_template = load_template(given.template_path);
+    const auto context = aq::template_context(load_incident(given.incident_path));
     aq::render_options options;
-    options.strict = cli.has("strict");
-
-    if (show == "text") {
+    options.strict = given.strict;
+    if (given.show == "text") {
         auto text = request_template.render(context, options);
         if (!text) throw usage_error("rendering: " + text.error().message());
         std::cout << *text;
@@ -60,7 +55,7 @@ int render_command(const arguments& args) {
     }
     auto description = aq::render_request(request_template, context, options);
     if (!description) throw usage_error("rendering: " + description.error().message());
-    if (show == "http") {
+    if (given.show == "http") {
         auto request = aq::build_http_request(*description);
         if (!request) throw usage_error(request.error().message());
         std::cout << http_text(*request) << "\n";
@@ -68,6 +63,33 @@ int render_command(const arguments& args) {
     }
     std::cout << boost::json::serialize(aq::to_json(*description)) << "\n";
     return exit_ok;
+}
+
+} // namespace
+
+command_runner add_render_command(CLI::App& program) {
+    auto* command =
+        &add_command(program, "render", "render a request template against an incident",
+                     "Renders a request template (Handlebars) against an incident and prints the request\n"
+                     "description All Quiet would send. Without --incident the built-in sample is used.");
+    auto options = std::make_shared<render_options>();
+    command->add_option("--template", options->template_path, "the request template ('-' for standard input)")
+        ->type_name("FILE")
+        ->required();
+    auto* incident =
+        command->add_option("--incident", "the incident, as the public API returns it")->type_name("FILE");
+    command
+        ->add_option(
+            "--show", options->show,
+            "request: the description as JSON; text: the rendered text as is; http: the HTTP request")
+        ->check(CLI::IsMember({"request", "text", "http"}))
+        ->type_name("request|text|http")
+        ->capture_default_str();
+    command->add_flag("--strict", options->strict, "report missing values instead of rendering nothing");
+    return [options, incident] {
+        options->incident_path = value_of(incident);
+        return render(*options);
+    };
 }
 
 } // namespace aqhook

@@ -9,6 +9,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <memory>
 
 namespace aq = allquiet::webhook;
 
@@ -16,43 +17,60 @@ namespace aqhook {
 
 namespace {
 
-void add_delivery_options(command_line& cli) {
-    cli.option("url", "URL", "send here instead of the template's url")
-        .option("signing-method", "allquiet|aws", "sign with this method (needs --secret)");
-    add_secret_options(cli);
-    cli.option("timeout", "SECONDS", "for the whole exchange (default 30)")
-        .option("ca-file", "FILE", "also trust the certificate authorities in this PEM file")
-        .flag("insecure", "do not check the server's certificate");
-}
+/// How a delivery is sent: the options of send and replay.
+struct delivery_settings {
+    CLI::Option* url = nullptr;
+    CLI::Option* signing_method = nullptr;
+    secret_options secrets;
+    unsigned timeout_seconds = 30;
+    CLI::Option* ca_file = nullptr;
+    bool insecure = false;
 
-aq::delivery_options delivery_options_of(const command_line& cli) {
-    aq::delivery_options options;
-    const auto secrets = collect_secrets(cli);
-    if (const auto method = cli.get("signing-method")) {
-        options.signing_method = aq::signing_method_from_string(*method);
-        if (!options.signing_method) throw usage_error("--signing-method must be allquiet or aws");
-        if (secrets.size() != 1) throw usage_error("signing needs exactly one --secret or --secret-file");
-        options.secret = secrets.front();
-    } else if (!secrets.empty()) {
-        throw usage_error("--secret needs --signing-method");
+    void declare(CLI::App& command) {
+        url = command.add_option("--url", "send here instead of the template's url")->type_name("URL");
+        signing_method = command.add_option("--signing-method", "sign with this method (needs --secret)")
+                             ->check(CLI::IsMember({"allquiet", "aws"}))
+                             ->type_name("allquiet|aws");
+        secrets.declare(command, false);
+        command.add_option("--timeout", timeout_seconds, "for the whole exchange, in seconds")
+            ->type_name("SECONDS")
+            ->check(CLI::Range(1, 3600))
+            ->capture_default_str();
+        ca_file = command.add_option("--ca-file", "also trust the certificate authorities in this PEM file")
+                      ->type_name("FILE");
+        command.add_flag("--insecure", insecure, "do not check the server's certificate");
     }
-    options.timeout = std::chrono::seconds(cli.number("timeout", 30, 1, 3600));
-    options.ca_file = cli.get("ca-file");
-    options.verify_certificates = !cli.has("insecure");
-    return options;
-}
 
-aq::request_description render_for(const aq::handlebars_template& request_template,
-                                   const aq::incident& incident, const command_line& cli) {
-    auto description = aq::render_request(request_template, incident);
-    if (!description) throw usage_error("rendering: " + description.error().message());
-    if (const auto url = cli.get("url")) {
-        if (!aq::parse_http_url(*url))
-            throw usage_error("--url: " + aq::parse_http_url(*url).error().message());
-        description->url = *url;
+    aq::delivery_options options() const {
+        aq::delivery_options out;
+        const auto secret_list = secrets.collect();
+        if (const auto method = value_of(signing_method)) {
+            out.signing_method = aq::signing_method_from_string(*method);
+            if (secret_list.size() != 1)
+                throw usage_error("signing needs exactly one --secret or --secret-file");
+            out.secret = secret_list.front();
+        } else if (!secret_list.empty()) {
+            throw usage_error("--secret needs --signing-method");
+        }
+        out.timeout = std::chrono::seconds(timeout_seconds);
+        out.ca_file = value_of(ca_file);
+        out.verify_certificates = !insecure;
+        return out;
     }
-    return std::move(*description);
-}
+
+    /// The template rendered against `incident`, sent to --url when given.
+    aq::request_description render(const aq::handlebars_template& request_template,
+                                   const aq::incident& incident) const {
+        auto description = aq::render_request(request_template, incident);
+        if (!description) throw usage_error("rendering: " + description.error().message());
+        if (const auto given = value_of(url)) {
+            if (const auto parsed = aq::parse_http_url(*given); !parsed)
+                throw usage_error("--url: " + parsed.error().message());
+            description->url = *given;
+        }
+        return std::move(*description);
+    }
+};
 
 std::string status_line(const aq::delivery& sent) {
     const auto us = sent.duration.count();
@@ -88,42 +106,38 @@ void print_patched(std::ostream& out, const aq::incident& before, const aq::inci
     out << "\n";
 }
 
-} // namespace
+struct send_options {
+    std::string template_path;
+    CLI::Option* incident = nullptr;
+    delivery_settings delivery;
+    bool apply = false;
+    CLI::Option* output_incident = nullptr;
+    bool ignore_allowed_intents = false;
+};
 
-int send_command(const arguments& args) {
-    command_line cli(
-        "send", "Renders a request template against an incident, signs and sends the request as All Quiet\n"
-                "does, and shows the request and the answer (the seed page's \"Trigger Dummy Request\").\n"
-                "With --apply the answer is read as an incident patch and the patched incident shown.\n"
-                "Exits 0 on a 2xx answer, 1 on any other answer or a transport error.");
-    cli.option("template", "FILE", "the request template")
-        .option("incident", "FILE", "the incident (default: the built-in sample)");
-    add_delivery_options(cli);
-    cli.flag("apply", "apply the answer's patch and show the incident after it")
-        .option("output-incident", "FILE", "with --apply, write the patched incident here")
-        .flag("ignore-allowed-intents", "with --apply, accept intents the incident's allowedIntents lacks");
-    if (!cli.parse(args)) return exit_ok;
-    if (cli.has("output-incident") && !cli.has("apply")) throw usage_error("--output-incident needs --apply");
-
-    const auto incident = load_incident(cli.get("incident"));
-    const auto description = render_for(load_template(cli.require("template")), incident, cli);
-    const auto options = delivery_options_of(cli);
-    const auto sent = aq::deliver(description, options);
-
+/// Prints the delivery and its answer; returns whether a 2xx answer came.
+bool show_delivery(const aq::delivery& sent) {
     std::cout << "== HTTP Request\n" << http_text(sent.request) << "\n\n";
     if (!sent.response) {
         std::cout << "== No answer\n" << sent.error_detail << "\n";
-        return exit_check_failed;
+        return false;
     }
     std::cout << "== Response " << status_line(sent) << "\n";
     for (const auto& h : sent.response->headers)
         std::cout << h.name << ": " << h.value << "\n";
     std::cout << "\n" << sent.response->body << "\n";
-    if (!sent.succeeded()) return exit_check_failed;
-    if (!cli.has("apply")) return exit_ok;
+    return sent.succeeded();
+}
+
+int send(const send_options& given) {
+    const auto incident = load_incident(value_of(given.incident));
+    const auto description = given.delivery.render(load_template(given.template_path), incident);
+    const auto sent = aq::deliver(description, given.delivery.options());
+    if (!show_delivery(sent)) return exit_check_failed;
+    if (!given.apply) return exit_ok;
 
     aq::apply_options apply;
-    apply.enforce_allowed_intents = !cli.has("ignore-allowed-intents");
+    apply.enforce_allowed_intents = !given.ignore_allowed_intents;
     auto patched = aq::apply_delivery(incident, sent, apply);
     if (!patched) {
         std::cout << "\n== The answer is not a patch that applies\n" << patched.error().message() << "\n";
@@ -131,41 +145,34 @@ int send_command(const arguments& args) {
     }
     std::cout << "\n== Incident after the patch\n";
     print_patched(std::cout, incident, *patched);
-    if (const auto path = cli.get("output-incident")) {
+    if (const auto path = value_of(given.output_incident)) {
         std::ofstream out(*path, std::ios::binary);
         if (!(out << boost::json::serialize(aq::to_json(*patched)) << "\n"))
-            throw usage_error("cannot write " + *path);
+            throw usage_error("--output-incident: cannot write " + *path);
     }
     return exit_ok;
 }
 
-int replay_command(const arguments& args) {
-    command_line cli(
-        "replay",
-        "Replays an incident's life against a receiver: one delivery for each event the forwarding\n"
-        "mode selects, oldest first, each rendered against the incident as it stood at that event.\n"
-        "Prints a line per delivery; exits 0 when every one got a 2xx answer.");
-    cli.option("template", "FILE", "the request template")
-        .option("incident", "FILE", "the incident with its history of events")
-        .option("mode", "always|always-after-forwarding|only-on-forwarding",
-                "the integration's forwarding setting");
-    add_delivery_options(cli);
-    if (!cli.parse(args)) return exit_ok;
+struct replay_options {
+    std::string template_path;
+    std::string incident_path;
+    std::string mode_name;
+    delivery_settings delivery;
+};
 
-    const auto mode = aq::forwarding_mode_from_string(cli.require("mode"));
-    if (!mode) throw usage_error("--mode must be always, always-after-forwarding or only-on-forwarding");
-    const auto incident = load_incident(cli.require("incident"));
-    const auto request_template = load_template(cli.require("template"));
-    const auto options = delivery_options_of(cli);
-
-    const auto events = aq::delivered_events(*mode, incident);
+int replay(const replay_options& given) {
+    const auto incident = load_incident(given.incident_path);
+    const auto request_template = load_template(given.template_path);
+    const auto options = given.delivery.options();
+    const auto mode = *aq::forwarding_mode_from_string(given.mode_name);
+    const auto events = aq::delivered_events(mode, incident);
     if (events.empty())
-        std::cout << "no event of this incident is delivered in mode " << aq::to_string(*mode) << "\n";
+        std::cout << "no event of this incident is delivered in mode " << given.mode_name << "\n";
     bool all_succeeded = true;
     std::size_t n = 0;
     for (const std::size_t index : events) {
         const auto& m = incident.events[index].modification;
-        const auto description = render_for(request_template, aq::incident_as_of(incident, index), cli);
+        const auto description = given.delivery.render(request_template, aq::incident_as_of(incident, index));
         const auto sent = aq::deliver(description, options);
         all_succeeded = all_succeeded && sent.succeeded();
         std::cout << "#" << ++n << " " << (m.intent ? m.intent->text() : "-") << " at "
@@ -175,23 +182,83 @@ int replay_command(const arguments& args) {
     return all_succeeded ? exit_ok : exit_check_failed;
 }
 
-int apply_command(const arguments& args) {
-    command_line cli("apply",
-                     "Applies an incident patch to an incident, as All Quiet would, and prints the result.");
-    cli.option("incident", "FILE", "the incident")
-        .option("patch", "FILE", "the patch ('-' for standard input)")
-        .flag("ignore-allowed-intents", "accept intents the incident's allowedIntents lacks");
-    if (!cli.parse(args)) return exit_ok;
-    const auto incident = load_incident(cli.require("incident"));
-    const auto patch_path = cli.require("patch");
-    auto patch = aq::parse_patch(read_file_or_stdin(patch_path));
-    if (!patch) throw usage_error(patch_path + ": " + patch.error().message());
+struct apply_options {
+    std::string incident_path;
+    std::string patch_path;
+    bool ignore_allowed_intents = false;
+};
+
+int apply(const apply_options& given) {
+    const auto incident = load_incident(given.incident_path);
+    auto patch = aq::parse_patch(read_file_or_stdin(given.patch_path));
+    if (!patch) throw usage_error(given.patch_path + ": " + patch.error().message());
     aq::apply_options options;
-    options.enforce_allowed_intents = !cli.has("ignore-allowed-intents");
+    options.enforce_allowed_intents = !given.ignore_allowed_intents;
     auto patched = aq::apply_patch(incident, *patch, options);
     if (!patched) throw usage_error(patched.error().message());
     std::cout << boost::json::serialize(aq::to_json(*patched)) << "\n";
     return exit_ok;
+}
+
+void add_template_option(CLI::App& command, std::string& path) {
+    command.add_option("--template", path, "the request template")->type_name("FILE")->required();
+}
+
+} // namespace
+
+command_runner add_send_command(CLI::App& program) {
+    auto* command = &add_command(
+        program, "send", "render, sign and send a delivery, show the answer",
+        "Renders a request template against an incident, signs and sends the request as All Quiet\n"
+        "does, and shows the request and the answer (the seed page's \"Trigger Dummy Request\").\n"
+        "With --apply the answer is read as an incident patch and the patched incident shown.\n"
+        "Exits 0 on a 2xx answer, 1 on any other answer or a transport error.");
+    auto options = std::make_shared<send_options>();
+    add_template_option(*command, options->template_path);
+    options->incident =
+        command->add_option("--incident", "the incident (default: the built-in sample)")->type_name("FILE");
+    options->delivery.declare(*command);
+    auto* apply_flag = command->add_flag("--apply", options->apply,
+                                         "apply the answer's patch and show the incident after it");
+    options->output_incident = command->add_option("--output-incident", "write the patched incident here")
+                                   ->type_name("FILE")
+                                   ->needs(apply_flag);
+    command->add_flag("--ignore-allowed-intents", options->ignore_allowed_intents,
+                      "with --apply, accept intents the incident's allowedIntents lacks");
+    return [options] { return send(*options); };
+}
+
+command_runner add_replay_command(CLI::App& program) {
+    auto* command = &add_command(
+        program, "replay", "send the deliveries of an incident's history",
+        "Replays an incident's life against a receiver: one delivery for each event the forwarding\n"
+        "mode selects, oldest first, each rendered against the incident as it stood at that event.\n"
+        "Prints a line per delivery; exits 0 when every one got a 2xx answer.");
+    auto options = std::make_shared<replay_options>();
+    add_template_option(*command, options->template_path);
+    command->add_option("--incident", options->incident_path, "the incident with its history of events")
+        ->type_name("FILE")
+        ->required();
+    command->add_option("--mode", options->mode_name, "the integration's forwarding setting")
+        ->check(CLI::IsMember({"always", "always-after-forwarding", "only-on-forwarding"}))
+        ->type_name("always|always-after-forwarding|only-on-forwarding")
+        ->required();
+    options->delivery.declare(*command);
+    return [options] { return replay(*options); };
+}
+
+command_runner add_apply_command(CLI::App& program) {
+    auto* command =
+        &add_command(program, "apply", "apply an incident patch to an incident",
+                     "Applies an incident patch to an incident, as All Quiet would, and prints the result.");
+    auto options = std::make_shared<apply_options>();
+    command->add_option("--incident", options->incident_path, "the incident")->type_name("FILE")->required();
+    command->add_option("--patch", options->patch_path, "the patch ('-' for standard input)")
+        ->type_name("FILE")
+        ->required();
+    command->add_flag("--ignore-allowed-intents", options->ignore_allowed_intents,
+                      "accept intents the incident's allowedIntents lacks");
+    return [options] { return apply(*options); };
 }
 
 } // namespace aqhook

@@ -1,99 +1,228 @@
 // aqhook serve: the mock receiver as a program.
+#include "admin_api.hpp"
 #include "commands.hpp"
 #include "server.hpp"
 
 #include <allquiet/webhook/address_list.hpp>
 
+#include <boost/asio/ip/address.hpp>
+
+#include <cerrno>
 #include <csignal>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <pthread.h>
+#include <thread>
+#include <unistd.h>
 
 namespace aqhook {
 
-int serve_command(const arguments& args) {
-    command_line cli(
-        "serve", "Runs the mock receiver: verifies signatures, answers deliveries by the configured rules\n"
-                 "(usually with incident patches) and keeps a journal, served under /_aqhook/.\n"
-                 "Without --config it answers every delivery 200 with an empty body.");
-    cli.option("config", "FILE", "configuration document (see docs/receiver.md)")
-        .option("host", "ADDR", "address to listen on (default 127.0.0.1)")
-        .option("port", "N", "port to listen on; 0 takes a free one (default 8080)");
-    add_secret_options(cli);
-    cli.option("signing-method", "any|allquiet|aws", "accepted signing methods (overrides the file)")
-        .option("tolerance", "SECONDS", "timestamp tolerance both ways (overrides the file)")
-        .flag("no-tolerance", "accept any timestamp (for replaying old deliveries)")
-        .option("policy", "enforce|record", "answer 401 to bad signatures, or only journal them")
-        .option("journal-size", "N", "deliveries kept, oldest dropped first (default 1000)")
-        .option("max-body", "BYTES", "largest request body accepted; larger gets 413 (default 1048576)")
-        .option("read-timeout", "SECONDS", "time a client has to send a request (default 30)")
-        .option("threads", "N", "I/O threads (default: one per core)")
-        .option("allow-ips", "FILE",
-                "All Quiet's outbound address list ({\"ips\": [...]}); other peers get 403")
-        .flag("trust-forwarded-for", "take the source address from the last X-Forwarded-For hop")
-        .flag("quiet", "no request log on standard error");
-    if (!cli.parse(args)) return exit_ok;
+namespace {
 
+struct serve_options {
+    CLI::Option* config = nullptr;
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8080;
+    secret_options secrets;
+    CLI::Option* signing_method = nullptr;
+    CLI::Option* tolerance = nullptr;
+    bool no_tolerance = false;
+    CLI::Option* policy = nullptr;
+    std::size_t journal_size = 1000;
+    std::size_t journal_max_bytes = 64 << 20;
+    std::size_t max_body = 1 << 20;
+    unsigned read_timeout = 30;
+    unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+    CLI::Option* allow_ips = nullptr;
+    bool trust_forwarded_for = false;
+    std::vector<std::string> admin_hosts;
+    CLI::Option* admin_token_file = nullptr;
+    bool quiet = false;
+};
+
+void declare_receiving_options(CLI::App& command, serve_options& o) {
+    o.config =
+        command.add_option("--config", "configuration document (see docs/receiver.md)")->type_name("FILE");
+    command.add_option("--host", o.host, "address to listen on")->type_name("ADDR")->capture_default_str();
+    command.add_option("--port", o.port, "port to listen on; 0 takes a free one")
+        ->type_name("N")
+        ->capture_default_str();
+    o.secrets.declare(command, true);
+    o.signing_method =
+        command.add_option("--signing-method", "accepted signing methods (overrides the file)")
+            ->check(CLI::IsMember({"any", "allquiet", "aws"}))
+            ->type_name("any|allquiet|aws");
+    o.tolerance = command.add_option("--tolerance", "timestamp tolerance both ways (overrides the file)")
+                      ->check(CLI::Range(0, 31'536'000))
+                      ->type_name("SECONDS");
+    command.add_flag("--no-tolerance", o.no_tolerance, "accept any timestamp (for replaying old deliveries)")
+        ->excludes(o.tolerance);
+    o.policy = command.add_option("--policy", "answer 401 to bad signatures, or only journal them")
+                   ->check(CLI::IsMember({"enforce", "record"}))
+                   ->type_name("enforce|record");
+    command.add_option("--max-body", o.max_body, "largest request body accepted; larger gets 413")
+        ->type_name("BYTES")
+        ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 32))
+        ->capture_default_str();
+    command.add_option("--read-timeout", o.read_timeout, "seconds a client has to send a request")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(1, 3600))
+        ->capture_default_str();
+    command.add_option("--threads", o.threads, "I/O threads (default: one per core)")
+        ->type_name("N")
+        ->check(CLI::Range(1, 256));
+    o.allow_ips = command
+                      .add_option("--allow-ips",
+                                  "All Quiet's outbound address list ({\"ips\": [...]}); other peers get 403")
+                      ->type_name("FILE");
+    command.add_flag("--trust-forwarded-for", o.trust_forwarded_for,
+                     "take the source address from the last X-Forwarded-For hop");
+    command.add_flag("--quiet", o.quiet, "no request log on standard error");
+}
+
+void declare_journal_and_admin_options(CLI::App& command, serve_options& o) {
+    command.add_option("--journal-size", o.journal_size, "deliveries kept, oldest dropped first")
+        ->type_name("N")
+        ->check(CLI::Range(1, 10'000'000))
+        ->capture_default_str();
+    command
+        .add_option("--journal-max-bytes", o.journal_max_bytes,
+                    "memory the journal may hold, oldest dropped first")
+        ->type_name("BYTES")
+        ->check(CLI::Range(std::size_t{1} << 16, std::size_t{1} << 40))
+        ->capture_default_str();
+    command
+        .add_option("--admin-host", o.admin_hosts,
+                    "a host name admin requests may use besides IP addresses and localhost (repeatable)")
+        ->type_name("NAME");
+    o.admin_token_file =
+        command
+            .add_option("--admin-token-file",
+                        "admin requests need Authorization: Bearer <the file's first line>; "
+                        "without it, a --host other than loopback gets a random token, printed "
+                        "in the admin URL")
+            ->type_name("FILE");
+}
+
+std::optional<std::string> admin_token_from(const serve_options& o) {
+    const auto path = value_of(o.admin_token_file);
+    if (!path) return admin_token_for(o.host, std::nullopt);
+    const auto content = read_file_or_stdin(*path);
+    const auto token = content.substr(0, content.find_first_of("\r\n"));
+    if (token.size() < 16)
+        throw usage_error("--admin-token-file: " + *path + ": a token has at least 16 characters");
+    return token;
+}
+
+receiver_settings settings_from(const serve_options& o) {
     receiver_settings settings;
-    settings.journal_size = static_cast<std::size_t>(cli.number("journal-size", 1000, 1, 10'000'000));
-    settings.trust_forwarded_for = cli.has("trust-forwarded-for");
-    settings.overrides.secrets = collect_secrets(cli);
-    settings.overrides.signing_method = cli.get("signing-method");
-    settings.overrides.policy = cli.get("policy");
-    if (cli.has("tolerance") && cli.has("no-tolerance"))
-        throw usage_error("--tolerance and --no-tolerance exclude each other");
-    if (cli.has("tolerance"))
-        settings.overrides.tolerance_seconds = cli.number("tolerance", 300, 0, 31'536'000);
-    if (cli.has("no-tolerance")) settings.overrides.tolerance_seconds = nullptr;
-    if (const auto path = cli.get("allow-ips")) {
+    settings.journal = {o.journal_size, o.journal_max_bytes};
+    settings.trust_forwarded_for = o.trust_forwarded_for;
+    settings.overrides.secrets = o.secrets.collect();
+    settings.overrides.signing_method = value_of(o.signing_method);
+    settings.overrides.policy = value_of(o.policy);
+    if (o.tolerance->count()) settings.overrides.tolerance_seconds = o.tolerance->as<std::int64_t>();
+    if (o.no_tolerance) settings.overrides.tolerance_seconds = nullptr;
+    if (const auto path = value_of(o.allow_ips)) {
         auto list = aq::parse_address_list(read_file_or_stdin(*path));
-        if (!list) throw usage_error(*path + ": " + list.error().message());
+        if (!list) throw usage_error("--allow-ips: " + *path + ": " + list.error().message());
         if (list->ranges.empty())
-            throw usage_error(*path + ": the address list is empty; every delivery would get 403");
+            throw usage_error("--allow-ips: " + *path +
+                              ": the address list is empty; every delivery would get 403");
         settings.allowed_sources = std::move(*list);
     }
-    std::string config_text(default_config_json);
-    if (const auto path = cli.get("config")) config_text = read_file_or_stdin(*path);
+    settings.admin = {o.admin_hosts, admin_token_from(o), o.host};
+    return settings;
+}
 
-    std::optional<receiver_state> state;
-    try {
-        state.emplace(config_text, std::move(settings));
-    } catch (const aq::input_exception& e) {
-        throw usage_error("configuration: " + std::string(e.what()));
+/// Writes to standard error with write(2), not through stdio: a writer stuck on a full pipe then
+/// holds no lock that the program's exit would wait for.
+void write_log_line(std::string_view line) {
+    std::string text(line);
+    text += '\n';
+    for (std::size_t written = 0; written < text.size();) {
+        const auto n = ::write(STDERR_FILENO, text.data() + written, text.size() - written);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return; // standard error is gone: the line is lost, not the receiver
+        written += static_cast<std::size_t>(n);
     }
+}
 
+server_options server_options_from(const serve_options& o) {
     server_options options;
-    options.host = cli.get("host").value_or("127.0.0.1");
-    options.port = static_cast<std::uint16_t>(cli.number("port", 8080, 0, 65535));
-    options.max_body = static_cast<std::size_t>(cli.number("max-body", 1 << 20, 0, 1LL << 32));
-    options.read_timeout = std::chrono::seconds(cli.number("read-timeout", 30, 1, 3600));
-    if (!cli.has("quiet")) {
-        options.log = [mutex = std::make_shared<std::mutex>()](std::string_view line) {
-            std::lock_guard lock(*mutex);
-            std::cerr << line << '\n';
-        };
-    }
-    const auto threads = static_cast<unsigned>(
-        cli.number("threads", std::max(1u, std::thread::hardware_concurrency()), 1, 256));
+    options.host = o.host;
+    options.port = o.port;
+    options.max_body = o.max_body;
+    options.read_timeout = std::chrono::seconds(o.read_timeout);
+    if (!o.quiet) options.log = write_log_line;
+    return options;
+}
 
-    // SIGINT and SIGTERM are taken by this thread alone: blocked before the I/O threads start.
+/// Blocks SIGINT and SIGTERM in this thread, and so in the I/O threads it starts later, which
+/// then leave them to `sigwait`.
+sigset_t take_stop_signals() {
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
+    return stop_signals;
+}
 
-    server listener(*state, options);
-    listener.start(threads);
-    std::cout << "listening on " << listening_url(options.host, listener.port()) << std::endl;
+int serve(const serve_options& o) {
+    boost::system::error_code host_error;
+    boost::asio::ip::make_address(o.host, host_error);
+    if (host_error) throw usage_error("--host: '" + o.host + "' is not an IP address");
+    const auto config_path = value_of(o.config);
+    const std::string config_text =
+        config_path ? read_file_or_stdin(*config_path) : std::string(default_config_json);
+    auto settings = settings_from(o);
+    const bool print_admin_url = settings.admin.token && !o.admin_token_file->count();
+    std::optional<receiver_state> state;
+    try {
+        state.emplace(config_text, std::move(settings));
+    } catch (const aq::input_exception& e) {
+        throw usage_error(std::string(config_path ? "--config: " + *config_path : "configuration") + ": " +
+                          e.what());
+    }
+    const auto stop_signals = take_stop_signals();
+    const auto options = server_options_from(o);
+    std::optional<server> listener;
+    try {
+        listener.emplace(*state, options);
+    } catch (const boost::system::system_error& e) {
+        throw usage_error("--port: cannot listen on " + listening_url(o.host, o.port) + ": " +
+                          e.code().message());
+    }
+    listener->start(o.threads);
+    const auto url = listening_url(o.host, listener->port());
+    std::cout << "listening on " << url << std::endl;
+    // As notebook servers do: the token travels in the fragment, which browsers never send.
+    if (print_admin_url)
+        std::cout << "admin: " << url << "/_aqhook/#token=" << *state->settings().admin.token << std::endl;
 
     int received = 0;
     sigwait(&stop_signals, &received);
-    std::cerr << "{\"event\":\"stopping\",\"signal\":\"" << (received == SIGINT ? "SIGINT" : "SIGTERM")
-              << "\"}\n";
-    listener.stop();
+    listener->log(std::string(R"({"event":"stopping","signal":")") +
+                  (received == SIGINT ? "SIGINT" : "SIGTERM") + "\"}");
+    listener->stop();
     return exit_ok;
+}
+
+} // namespace
+
+command_runner add_serve_command(CLI::App& program) {
+    auto* command = &add_command(
+        program, "serve", "run the mock receiver",
+        "Runs the mock receiver: verifies signatures, answers deliveries by the configured rules\n"
+        "(usually with incident patches) and keeps a journal, served under /_aqhook/.\n"
+        "Without --config it answers every delivery 200 with an empty body.");
+    auto options = std::make_shared<serve_options>();
+    declare_receiving_options(*command, *options);
+    declare_journal_and_admin_options(*command, *options);
+    return [options] { return serve(*options); };
 }
 
 } // namespace aqhook

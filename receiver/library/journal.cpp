@@ -1,29 +1,32 @@
 #include "journal.hpp"
-
-#include <utility>
+#include "text_encoding.hpp"
 
 #include <boost/json/object.hpp>
+
+#include <algorithm>
+#include <utility>
 
 namespace allquiet::webhook {
 
 boost::json::value to_json(const journal_entry& entry) {
     namespace json = boost::json;
+    using aqhook::valid_utf8;
     // Header names are written in lower case; repeated headers are joined with ", ".
     auto headers_object = [](const std::vector<header_field>& headers) {
         json::object out;
         for (const auto& h : headers) {
-            std::string name = h.name;
+            std::string name = valid_utf8(h.name);
             for (auto& c : name)
                 c = detail::ascii_lower(c);
             if (auto* existing = out.if_contains(name))
-                *existing = std::string(existing->as_string()) + ", " + h.value;
+                *existing = std::string(existing->as_string()) + ", " + valid_utf8(h.value);
             else
-                out.emplace(name, h.value);
+                out.emplace(name, valid_utf8(h.value));
         }
         return out;
     };
     auto optional_string = [](const std::optional<std::string>& s) {
-        return s ? json::value(*s) : json::value();
+        return s ? json::value(valid_utf8(*s)) : json::value();
     };
     json::object verification{{"status", entry.verification.status},
                               {"method", entry.verification.method
@@ -32,15 +35,18 @@ boost::json::value to_json(const journal_entry& entry) {
                               {"error", optional_string(entry.verification.error)}};
     json::object response{{"status", entry.response.status},
                           {"headers", headers_object(entry.response.headers)},
-                          {"body", entry.response.body},
+                          {"body", valid_utf8(entry.response.body)},
                           {"fault", optional_string(entry.response.fault)}};
+    // A body that is not UTF-8 text is given in base64, so that its exact bytes can be recovered.
+    const bool text_body = aqhook::is_valid_utf8(entry.body);
     return json::object{{"id", std::to_string(entry.id)},
                         {"receivedAt", entry.received_at.text()},
-                        {"remoteAddress", entry.remote_address},
-                        {"method", entry.method},
-                        {"target", entry.target},
+                        {"remoteAddress", valid_utf8(entry.remote_address)},
+                        {"method", valid_utf8(entry.method)},
+                        {"target", valid_utf8(entry.target)},
                         {"headers", headers_object(entry.headers)},
-                        {"body", entry.body},
+                        {"body", text_body ? entry.body : aqhook::base64(entry.body)},
+                        {"bodyEncoding", text_body ? "utf-8" : "base64"},
                         {"verification", std::move(verification)},
                         {"rule", optional_string(entry.rule)},
                         {"response", std::move(response)}};
@@ -50,76 +56,95 @@ boost::json::value to_json(const journal_entry& entry) {
 
 namespace aqhook {
 
-std::uint64_t journal::append(std::unique_ptr<aq::journal_entry>& entry) {
+std::size_t footprint(const aq::journal_entry& entry) {
+    std::size_t bytes = sizeof entry + entry.remote_address.size() + entry.method.size() +
+                        entry.target.size() + entry.body.size() + entry.response.body.size();
+    for (const auto* headers : {&entry.headers, &entry.response.headers})
+        for (const auto& h : *headers)
+            bytes += sizeof h + h.name.size() + h.value.size();
+    return bytes;
+}
+
+std::uint64_t journal::append(aq::journal_entry entry) {
+    const std::size_t entry_bytes = footprint(entry);
     std::vector<std::function<void()>> ready;
+    std::vector<stored> dropped; // freed outside the lock
     std::uint64_t id;
     {
         std::lock_guard lock(mutex_);
-        id = entry->id = next_id_++;
-        if (capacity_ == 0) return id;
-        if (ring_.size() < capacity_) {
-            ring_.push_back(std::move(entry));
-        } else {
-            std::swap(ring_[oldest_], entry); // the dropped entry is freed, or reused, outside the lock
-            oldest_ = (oldest_ + 1) % capacity_;
+        id = entry.id = next_id_++;
+        entries_.push_back({std::make_shared<const aq::journal_entry>(std::move(entry)), entry_bytes});
+        bytes_ += entry_bytes;
+        while (entries_.size() > 1 && (entries_.size() > limits_.max_entries || bytes_ > limits_.max_bytes)) {
+            bytes_ -= entries_.front().bytes;
+            dropped.push_back(std::move(entries_.front()));
+            entries_.pop_front();
         }
         for (auto it = waiters_.begin(); it != waiters_.end();) {
-            if (ring_.size() >= it->second.count) {
-                ready.push_back(std::move(it->second.callback));
-                it = waiters_.erase(it);
-            } else {
+            if (entries_.size() < it->second.first) {
                 ++it;
+                continue;
             }
+            ready.push_back(std::move(it->second.second));
+            it = waiters_.erase(it);
         }
     }
-    if (!entry) entry = std::make_unique<aq::journal_entry>();
     grown_.notify_all();
     for (auto& callback : ready)
         callback(); // outside the lock: callbacks may read the journal
     return id;
 }
 
-std::vector<aq::journal_entry> journal::snapshot() const {
+std::size_t journal::lower_bound(std::uint64_t id) const {
+    const auto at = std::partition_point(entries_.begin(), entries_.end(),
+                                         [&](const stored& s) { return s.entry->id < id; });
+    return static_cast<std::size_t>(at - entries_.begin());
+}
+
+std::vector<journal_entry_ptr> journal::list(const journal_page& page) const {
+    std::vector<journal_entry_ptr> newest_first;
     std::lock_guard lock(mutex_);
-    std::vector<aq::journal_entry> newest_first;
-    newest_first.reserve(ring_.size());
-    for (std::size_t age = ring_.size(); age-- > 0;)
-        newest_first.push_back(at(age));
+    const std::size_t first = page.after == UINT64_MAX ? entries_.size() : lower_bound(page.after + 1);
+    for (std::size_t end = lower_bound(page.before); end > first && newest_first.size() < page.limit; --end)
+        newest_first.push_back(entries_[end - 1].entry);
     return newest_first;
 }
 
-std::optional<aq::journal_entry> journal::find(std::uint64_t id) const {
+journal_entry_ptr journal::find(std::uint64_t id) const {
     std::lock_guard lock(mutex_);
-    // Ids grow with age, so the entry is found by binary search.
-    std::size_t low = 0, high = ring_.size();
-    while (low < high) {
-        const std::size_t middle = low + (high - low) / 2;
-        if (at(middle).id < id)
-            low = middle + 1;
-        else
-            high = middle;
-    }
-    if (low == ring_.size() || at(low).id != id) return std::nullopt;
-    return at(low);
+    const std::size_t at = lower_bound(id);
+    if (at == entries_.size() || entries_[at].entry->id != id) return nullptr;
+    return entries_[at].entry;
+}
+
+std::pair<std::uint64_t, std::uint64_t> journal::ids() const {
+    std::lock_guard lock(mutex_);
+    return {entries_.empty() ? next_id_ : entries_.front().entry->id, next_id_};
 }
 
 std::size_t journal::size() const {
     std::lock_guard lock(mutex_);
-    return ring_.size();
+    return entries_.size();
+}
+
+std::size_t journal::bytes() const {
+    std::lock_guard lock(mutex_);
+    return bytes_;
 }
 
 void journal::clear() {
+    std::deque<stored> dropped;
     std::lock_guard lock(mutex_);
-    ring_.clear();
-    oldest_ = 0;
+    dropped.swap(entries_);
+    bytes_ = 0;
 }
 
 std::uint64_t journal::notify_at(std::size_t count, std::function<void()> callback) {
     {
         std::lock_guard lock(mutex_);
-        if (ring_.size() < count) {
+        if (entries_.size() < count) {
             const auto id = next_waiter_++;
-            waiters_.emplace(id, waiter{count, std::move(callback)});
+            waiters_.emplace(id, std::make_pair(count, std::move(callback)));
             return id;
         }
     }
@@ -128,13 +153,17 @@ std::uint64_t journal::notify_at(std::size_t count, std::function<void()> callba
 }
 
 void journal::cancel(std::uint64_t waiter) {
+    std::function<void()> dropped; // destroyed outside the lock
     std::lock_guard lock(mutex_);
-    waiters_.erase(waiter);
+    if (const auto it = waiters_.find(waiter); it != waiters_.end()) {
+        dropped = std::move(it->second.second);
+        waiters_.erase(it);
+    }
 }
 
 bool journal::wait_for(std::size_t count, std::chrono::milliseconds timeout) const {
     std::unique_lock lock(mutex_);
-    return grown_.wait_for(lock, timeout, [&] { return ring_.size() >= count; });
+    return grown_.wait_for(lock, timeout, [&] { return entries_.size() >= count; });
 }
 
 } // namespace aqhook

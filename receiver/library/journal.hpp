@@ -1,4 +1,5 @@
-// The bounded, thread-safe journal of deliveries, with waiting for a number of entries.
+// The journal of deliveries: bounded in entries and in bytes, safe to use from many threads, and
+// able to tell a waiter when it holds enough entries.
 #pragma once
 
 #include <allquiet/webhook/mock_receiver.hpp>
@@ -6,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -17,25 +19,48 @@ namespace aqhook {
 
 namespace aq = allquiet::webhook;
 
+/// An entry as the journal holds it: never changed once recorded, so a listing holds references
+/// and reads them outside the lock.
+using journal_entry_ptr = std::shared_ptr<const aq::journal_entry>;
+
+/// Whichever limit is reached first drops the oldest entries. The newest entry is always kept.
+struct journal_limits {
+    std::size_t max_entries = 1000;
+    std::size_t max_bytes = 64 << 20;
+};
+
+/// Which entries a listing wants: at most `limit`, the newest first, of those whose id is above
+/// `after` and below `before`.
+struct journal_page {
+    std::size_t limit = SIZE_MAX;
+    std::uint64_t after = 0;
+    std::uint64_t before = UINT64_MAX;
+};
+
+/// About the memory an entry holds: its strings and their headers.
+std::size_t footprint(const aq::journal_entry& entry);
+
 class journal {
   public:
-    explicit journal(std::size_t capacity) : capacity_(capacity) {}
+    explicit journal(journal_limits limits) : limits_(limits) {}
 
-    std::size_t capacity() const { return capacity_; }
+    const journal_limits& limits() const { return limits_; }
 
-    /// Stores an entry under the next id and returns the id. Beyond the capacity the oldest is
-    /// dropped: `entry` is left holding it (or else a new empty entry), so that its storage can be
-    /// reused. Under the lock only pointers move, so the two I/O threads seldom wait for it.
-    std::uint64_t append(std::unique_ptr<aq::journal_entry>& entry);
+    /// Stores an entry under the next id and returns the id.
+    std::uint64_t append(aq::journal_entry entry);
 
-    /// Newest first.
-    std::vector<aq::journal_entry> snapshot() const;
-    std::optional<aq::journal_entry> find(std::uint64_t id) const;
+    std::vector<journal_entry_ptr> list(const journal_page& page = {}) const;
+    journal_entry_ptr find(std::uint64_t id) const;
+    /// The id of the oldest entry held (the next id when there is none), and the id the next
+    /// entry will get: ids grow for as long as the journal lives, clearing included.
+    std::pair<std::uint64_t, std::uint64_t> ids() const;
     std::size_t size() const;
+    std::size_t bytes() const;
     void clear();
 
     /// Calls `callback` once, from the appending thread, as soon as the journal holds `count`
-    /// entries (at once if it does already). Returns an id for `cancel`.
+    /// entries (at once if it does already). Returns an id for `cancel`; the journal drops the
+    /// callback when it is called or cancelled.
     std::uint64_t notify_at(std::size_t count, std::function<void()> callback);
     void cancel(std::uint64_t waiter);
 
@@ -43,23 +68,22 @@ class journal {
     bool wait_for(std::size_t count, std::chrono::milliseconds timeout) const;
 
   private:
-    struct waiter {
-        std::size_t count;
-        std::function<void()> callback;
+    struct stored {
+        journal_entry_ptr entry;
+        std::size_t bytes;
     };
 
-    const std::size_t capacity_;
+    /// The position of the first entry whose id is at least `id`.
+    std::size_t lower_bound(std::uint64_t id) const;
+
+    const journal_limits limits_;
     mutable std::mutex mutex_;
     mutable std::condition_variable grown_;
-    /// The entry `age` places after the oldest.
-    const aq::journal_entry& at(std::size_t age) const { return *ring_[(oldest_ + age) % ring_.size()]; }
-
-    // A ring: once full, each entry takes the oldest one's place, so appending allocates nothing.
-    std::vector<std::unique_ptr<aq::journal_entry>> ring_;
-    std::size_t oldest_ = 0; // where the oldest entry is, once the ring is full
+    std::deque<stored> entries_; // oldest first, so ids grow along it
+    std::size_t bytes_ = 0;
     std::uint64_t next_id_ = 1;
     std::uint64_t next_waiter_ = 1;
-    std::map<std::uint64_t, waiter> waiters_;
+    std::map<std::uint64_t, std::pair<std::size_t, std::function<void()>>> waiters_; // id -> count, callback
 };
 
 } // namespace aqhook

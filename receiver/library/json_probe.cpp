@@ -49,12 +49,6 @@ aq::result<json_pointer> json_pointer::parse(std::string_view text) {
 
 namespace {
 
-bool same_tokens(const json_pointer& a, const json_pointer& b, std::size_t count) {
-    for (std::size_t i = 0; i < count; ++i)
-        if (a.tokens[i].key != b.tokens[i].key) return false;
-    return true;
-}
-
 /// The value `tokens[from...]` names inside `at`, as `find_pointer` would find it.
 const json::value* follow(const json::value& at, const std::vector<json_pointer::token>& tokens,
                           std::size_t from) {
@@ -177,16 +171,13 @@ class json_probe_handler {
     /// Whether the innermost open container has pointers to follow (and so its keys matter).
     bool following() const { return unfollowed_depth_ == 0 && !levels_.empty(); }
 
-    static constexpr std::size_t no_slot = static_cast<std::size_t>(-1);
-
     /// A value starts at the current position: appends to candidates_ the slots whose pointers
-    /// go on inside it, and returns the slot whose pointer ends here, or no_slot. (Not an
-    /// optional: returning one stalled store forwarding at every value, and the pass took 6%
-    /// longer.)
-    std::size_t match_position() {
-        std::size_t ends_here = no_slot;
+    /// go on inside it, and returns the slot whose pointer ends here, if any.
+    std::optional<std::size_t> match_position() {
+        std::optional<std::size_t> ends_here;
         if (levels_.empty()) { // the document itself
-            for (const std::size_t slot : probe_.outermost_) {
+            for (std::size_t slot = 0; slot < probe_.pointers_.size(); ++slot) {
+                if (probe_.pointers_[slot].inside) continue; // found inside its outer pointer's value
                 if (pointer_of(slot).tokens.empty())
                     ends_here = slot;
                 else
@@ -223,7 +214,7 @@ class json_probe_handler {
             return true;
         }
         const std::size_t first = candidates_.size();
-        if (const std::size_t target = match_position(); target != no_slot) {
+        if (const auto target = match_position()) {
             building_ = target;
             building_depth_ = k == kind::scalar ? 0 : 1;
             built_.reset(storage_);
@@ -274,26 +265,32 @@ class json_probe_handler {
 };
 
 std::size_t json_probe::add(const json_pointer& pointer) {
-    for (std::size_t i = 0; i < pointers_.size(); ++i)
-        if (pointers_[i].pointer.tokens.size() == pointer.tokens.size() &&
-            same_tokens(pointers_[i].pointer, pointer, pointer.tokens.size()))
-            return i;
-    pointers_.push_back({pointer, std::nullopt});
-    // Each pointer is looked up inside the outermost other pointer that is a prefix of it.
-    for (auto& inner : pointers_) {
-        inner.inside.reset();
-        for (std::size_t j = 0; j < pointers_.size(); ++j) {
-            const auto& outer = pointers_[j].pointer;
-            if (outer.tokens.size() < inner.pointer.tokens.size() &&
-                same_tokens(outer, inner.pointer, outer.tokens.size()) &&
-                (!inner.inside || outer.tokens.size() < pointers_[*inner.inside].pointer.tokens.size()))
-                inner.inside = j;
-        }
+    std::vector<std::string> keys;
+    for (const auto& t : pointer.tokens)
+        keys.push_back(t.key);
+    const auto [at, added] = slots_.emplace(keys, pointers_.size());
+    if (!added) return at->second;
+    const std::size_t slot = at->second;
+
+    // Inside the outermost pointer already added that is a prefix of this one, if any...
+    std::optional<std::size_t> inside;
+    for (std::size_t length = 0; length < keys.size() && !inside; ++length) {
+        const auto prefix = slots_.find(std::vector<std::string>(keys.begin(), keys.begin() + length));
+        if (prefix != slots_.end()) inside = prefix->second;
     }
-    outermost_.clear();
-    for (std::size_t i = 0; i < pointers_.size(); ++i)
-        if (!pointers_[i].inside) outermost_.push_back(i);
-    return pointers_.size() - 1;
+    pointers_.push_back({pointer, inside});
+    // ...or else the outermost for every pointer that starts with it.
+    if (!inside)
+        for (auto longer = std::next(at); longer != slots_.end(); ++longer) {
+            const auto& other = longer->first;
+            if (other.size() < keys.size() || !std::equal(keys.begin(), keys.end(), other.begin())) break;
+            pointers_[longer->second].inside = slot;
+        }
+    return slot;
+}
+
+const json::value* json_probe::find(const json::value& document, std::size_t slot) const {
+    return follow(document, pointers_.at(slot).pointer.tokens, 0);
 }
 
 std::optional<std::vector<std::optional<json::value>>>

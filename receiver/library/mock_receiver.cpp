@@ -1,18 +1,31 @@
 // The in-process receiver: the same state, handler and server as `aqhook serve`.
+#include "admin_api.hpp"
 #include "server.hpp"
 
 #include <allquiet/webhook/mock_receiver.hpp>
 
 namespace allquiet::webhook {
 
+namespace {
+
+aqhook::receiver_settings settings_of(mock_receiver_options& options) {
+    aqhook::receiver_settings settings;
+    settings.journal = {options.journal_size, options.journal_max_bytes};
+    settings.allowed_sources = std::move(options.allowed_sources);
+    settings.trust_forwarded_for = options.trust_forwarded_for;
+    settings.overrides.secrets = std::move(options.extra_secrets);
+    settings.admin = {std::move(options.admin_hosts),
+                      aqhook::admin_token_for(options.host, options.admin_token), options.host};
+    return settings;
+}
+
+} // namespace
+
 struct mock_receiver::impl {
     impl(std::string_view config_json, mock_receiver_options options)
-        : state(config_json, aqhook::receiver_settings{options.journal_size,
-                                                       std::move(options.allowed_sources),
-                                                       options.trust_forwarded_for,
-                                                       {std::move(options.extra_secrets), {}, {}, {}}}),
+        : state(config_json, settings_of(options)),
           listener(state, aqhook::server_options{options.host, options.port, options.max_body, 8 * 1024,
-                                                 options.read_timeout, std::chrono::minutes(5),
+                                                 options.read_timeout, options.fault_hold_limit,
                                                  std::move(options.log)}) {
         listener.start(options.threads);
     }
@@ -30,11 +43,20 @@ std::string mock_receiver::url() const { return aqhook::listening_url(impl_->lis
 
 std::uint16_t mock_receiver::port() const { return impl_->listener.port(); }
 
+const std::optional<std::string>& mock_receiver::admin_token() const {
+    return impl_->state.settings().admin.token;
+}
+
 std::optional<input_error> mock_receiver::set_config(std::string_view config_json) {
     return impl_->state.replace_config(config_json);
 }
 
-std::vector<journal_entry> mock_receiver::journal() const { return impl_->state.journal().snapshot(); }
+std::vector<journal_entry> mock_receiver::journal() const {
+    std::vector<journal_entry> entries;
+    for (const auto& entry : impl_->state.journal().list())
+        entries.push_back(*entry);
+    return entries;
+}
 
 std::optional<std::vector<journal_entry>> mock_receiver::wait_for(std::size_t count,
                                                                   std::chrono::milliseconds timeout) const {

@@ -103,8 +103,8 @@ std::vector<aq::header_field> read_headers(json_reader& r, const json::value& v,
     return out;
 }
 
-response_spec read_single_response(json_reader& r, const json::object& object) {
-    response_spec out;
+configured_response read_single_response(json_reader& r, const json::object& object) {
+    configured_response out;
     std::optional<std::string> content_type;
     std::optional<std::string> body_member; // patch, body, patchTemplate or bodyTemplate
     for (const auto& member : object) {
@@ -152,33 +152,33 @@ response_spec read_single_response(json_reader& r, const json::object& object) {
                    "a response has status, headers, patch, body, delayMs, fault or sequence");
         }
     }
-    // HTTP gives these answers no body (and Beast refuses to send one).
+    // HTTP gives these responses no body (and Beast refuses to send one).
     if (body_member && (out.status < 200 || out.status == 204 || out.status == 304))
         r.fail_at(*body_member, error::unknown_member,
-                  "a " + std::to_string(out.status) + " answer has no body");
+                  "a " + std::to_string(out.status) + " response has no body");
     const bool sets_type = std::any_of(out.headers.begin(), out.headers.end(), [](const aq::header_field& h) {
         return aq::detail::iequals(h.name, "Content-Type");
     });
     if (content_type && !sets_type) out.headers.push_back({"Content-Type", *content_type});
-    return prepare(std::move(out));
+    return out;
 }
 
 /// A response object, or `{"sequence": [response, ...]}`.
-responder read_responder(json_reader& r, const json::value& v) {
+response_sequence read_response_sequence(json_reader& r, const json::value& v) {
     const auto& object = expect_object(r, v, "a response object");
     const auto* sequence = object.if_contains("sequence");
-    if (!sequence) return responder({read_single_response(r, object)});
+    if (!sequence) return response_sequence({read_single_response(r, object)});
     if (object.size() != 1) r.fail(error::unknown_member, "a sequence cannot be mixed with other members");
     json_scope at(r, "sequence");
     const auto* items = sequence->if_array();
     if (!items) aq::detail::fail_type(r, *sequence, "an array of responses");
     if (items->empty()) r.fail(error::out_of_range, "a sequence needs at least one response");
-    std::vector<response_spec> responses;
+    std::vector<configured_response> responses;
     for (std::size_t i = 0; i < items->size(); ++i) {
         json_scope item(r, i);
         responses.push_back(read_single_response(r, expect_object(r, (*items)[i], "a response object")));
     }
-    return responder(std::move(responses));
+    return response_sequence(std::move(responses));
 }
 
 match_spec read_match(json_reader& r, const json::value& v, json_probe& json_conditions) {
@@ -229,14 +229,14 @@ rule read_rule(json_reader& r, const json::value& v, std::size_t index, json_pro
     }
     try {
         match_spec match;
-        std::optional<responder> respond;
+        std::optional<response_sequence> respond;
         for (const auto& member : object) {
             json_scope at(r, member.key());
             if (member.key() == "name") continue;
             if (member.key() == "match")
                 match = read_match(r, member.value(), json_conditions);
             else if (member.key() == "respond")
-                respond.emplace(read_responder(r, member.value()));
+                respond.emplace(read_response_sequence(r, member.value()));
             else
                 r.fail(error::unknown_member, "a rule has name, match and respond");
         }
@@ -309,7 +309,7 @@ aq::result<std::shared_ptr<const receiver_config>> parse_receiver_config(std::st
                     config->rules.push_back(read_rule(r, (*rules)[i], i, config->json_conditions));
                 }
             } else if (key == "default") {
-                config->fallback = read_responder(r, member.value());
+                config->fallback = read_response_sequence(r, member.value());
             } else {
                 r.fail(error::unknown_member, "a configuration has secrets, signingMethod, toleranceSeconds, "
                                               "policy, rules and default");
@@ -318,23 +318,32 @@ aq::result<std::shared_ptr<const receiver_config>> parse_receiver_config(std::st
     } catch (aq::detail::read_failure& failure) {
         return std::move(failure.error);
     }
+    auto renders = [](const response_sequence& sequence) {
+        return std::any_of(sequence.items().begin(), sequence.items().end(),
+                           [](const configured_response& item) { return item.body_template != nullptr; });
+    };
+    config->renders_templates =
+        renders(config->fallback) || std::any_of(config->rules.begin(), config->rules.end(),
+                                                 [&](const rule& r) { return renders(r.respond); });
     return std::shared_ptr<const receiver_config>(std::move(config));
 }
 
-http_response answer_for(const response_spec& spec, unsigned version, bool keep_alive, std::string body) {
-    http_response answer{static_cast<http::status>(spec.status), version};
-    for (const auto& h : spec.headers)
-        answer.insert(h.name, h.value);
-    answer.body() = std::move(body);
-    answer.keep_alive(keep_alive);
-    answer.prepare_payload();
-    return answer;
+http_response make_response(const configured_response& configured, unsigned version, bool keep_alive,
+                            std::string body) {
+    http_response response{static_cast<http::status>(configured.status), version};
+    for (const auto& h : configured.headers)
+        response.insert(h.name, h.value);
+    response.body() = std::move(body);
+    response.keep_alive(keep_alive);
+    response.prepare_payload();
+    return response;
 }
 
-response_spec prepare(response_spec spec) {
-    if (!spec.body_template)
-        spec.prepared = std::make_shared<const http_response>(answer_for(spec, 11, true, spec.body));
-    return spec;
+response_sequence::response_sequence(std::vector<configured_response> items)
+    : items_(std::move(items)), next_(std::make_unique<std::atomic<std::size_t>>(0)) {
+    for (auto& item : items_)
+        if (!item.body_template)
+            item.fixed = std::make_shared<const http_response>(make_response(item, 11, true, item.body));
 }
 
 json::value redacted(const receiver_config& config) {

@@ -47,43 +47,40 @@ enum class fault {
     timeout, ///< answer nothing and hold the connection until the client gives up
 };
 
-/// One answer, ready to send: the patch or JSON body is already serialized.
-struct response_spec {
+/// One response as the configuration gives it; a patch or JSON body is already serialized.
+struct configured_response {
     unsigned status = 200;
     std::vector<aq::header_field> headers; ///< including Content-Type when there is a body
     std::string body;
-    /// `bodyTemplate` or `patchTemplate`: rendered against the delivery's JSON body per answer.
+    /// `bodyTemplate` or `patchTemplate`: rendered against the delivery's JSON body each time.
     std::shared_ptr<const aq::handlebars_template> body_template;
     bool template_is_patch = false; ///< the rendered text must be a valid patch
     std::chrono::milliseconds delay{0};
     fault fault_kind = fault::none;
-    /// The answer as sent on a kept-alive HTTP/1.1 connection, built once at load and shared by
+    /// The response as sent on a kept-alive HTTP/1.1 connection, built once at load and shared by
     /// every delivery it answers; empty for a template.
-    std::shared_ptr<const http_response> prepared;
+    std::shared_ptr<const http_response> fixed;
 };
 
-/// The answer `spec` gives, with `body` (its own, or a rendered template's).
-http_response answer_for(const response_spec& spec, unsigned version, bool keep_alive, std::string body);
-
-/// `spec` with its `prepared` answer built (unless it renders a template).
-response_spec prepare(response_spec spec);
+/// The HTTP response `configured` gives, with `body` (its own, or a rendered template's).
+http_response make_response(const configured_response& configured, unsigned version, bool keep_alive,
+                            std::string body);
 
 /// A response, or a sequence of responses used in turn (the last one repeats).
-class responder {
+class response_sequence {
   public:
-    explicit responder(std::vector<response_spec> sequence)
-        : sequence_(std::move(sequence)), next_(std::make_unique<std::atomic<std::size_t>>(0)) {}
+    explicit response_sequence(std::vector<configured_response> items);
 
     /// The next response of the sequence; safe to call from many threads.
-    const response_spec& next() const {
+    const configured_response& next() const {
         const std::size_t i = next_->fetch_add(1, std::memory_order_relaxed);
-        return sequence_[std::min(i, sequence_.size() - 1)];
+        return items_[std::min(i, items_.size() - 1)];
     }
 
-    const std::vector<response_spec>& sequence() const { return sequence_; }
+    const std::vector<configured_response>& items() const { return items_; }
 
   private:
-    std::vector<response_spec> sequence_;
+    std::vector<configured_response> items_;
     std::unique_ptr<std::atomic<std::size_t>> next_;
 };
 
@@ -104,7 +101,7 @@ struct match_spec {
 struct rule {
     std::string name;
     match_spec match;
-    responder respond;
+    response_sequence respond;
 };
 
 /// A whole configuration, immutable once loaded (sequence positions aside).
@@ -116,7 +113,10 @@ struct receiver_config {
     std::vector<rule> rules;
     /// Every pointer that the rules' `json` conditions read, looked up in one pass per delivery.
     json_probe json_conditions;
-    responder fallback{{prepare(response_spec{})}};
+    response_sequence fallback{{configured_response{}}};
+    /// Whether a response renders a template: the delivery's body is then parsed whole, once,
+    /// and the `json` conditions read it too.
+    bool renders_templates = false;
     /// The document it was read from, for GET /_aqhook/config (secrets are redacted there).
     boost::json::value source;
 };
@@ -129,6 +129,10 @@ struct config_overrides {
     std::optional<boost::json::value> tolerance_seconds;
     std::optional<std::string> policy; ///< replaces `policy`
 };
+
+/// The steps a template rendered for an answer may take (`render_options::max_steps`): a
+/// delivery's own body cannot make the receiver render for long.
+inline constexpr std::size_t response_template_steps = 1'000'000;
 
 /// The configuration used when none is given: no secrets, no rules, 200 with an empty body.
 inline constexpr std::string_view default_config_json =

@@ -1,11 +1,14 @@
 #include "server.hpp"
+#include "log_queue.hpp"
+#include "text_encoding.hpp"
 
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -16,7 +19,8 @@
 #include <array>
 #include <mutex>
 #include <optional>
-#include <set>
+#include <thread>
+#include <vector>
 
 namespace aqhook {
 
@@ -25,16 +29,13 @@ namespace beast = boost::beast;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
 
+namespace {
+
 /// How long to wait before accepting again after an error such as "too many open files".
 constexpr auto accept_retry_delay = std::chrono::milliseconds(50);
-
-/// A new connection's first read: what an idle connection costs before its client speaks.
-constexpr std::size_t first_read_size = 512;
 /// A connection's read buffer once its client has spoken: a delivery of a few KiB arrives in one
-/// read instead of in many of the parser's 512-byte ones.
+/// read instead of in many of the parser's 512-byte ones. Idle connections stay at 512 bytes.
 constexpr std::size_t read_buffer_size = 8 * 1024;
-/// The largest body storage a connection keeps for its next request.
-constexpr std::size_t kept_body_capacity = 64 * 1024;
 
 // A connection's objects name their I/O context's executor type instead of the type-erased
 // any_io_executor: every handler Beast and Asio run then skips the executor's type erasure.
@@ -43,29 +44,27 @@ using connection_socket = net::basic_stream_socket<tcp, io_executor>;
 using connection_timer = net::basic_waitable_timer<std::chrono::steady_clock,
                                                    net::wait_traits<std::chrono::steady_clock>, io_executor>;
 
-/// The status line and header fields of `response` into
-/// `out` (whose capacity a connection reuses). Every answer carries its body whole with a
-/// Content-Length, so the general serializer's chunking and buffer sequences go unused.
+/// The status line and header fields of `response`. Every response carries its body whole with
+/// a Content-Length, so Beast's general serializer (chunking, buffer sequences) is not needed.
 void write_head(const http_response& response, std::string& out) {
-    const unsigned version = response.version();
-    out.assign("HTTP/");
-    out += {static_cast<char>('0' + version / 10), '.', static_cast<char>('0' + version % 10), ' '};
     const unsigned status = response.result_int();
-    out += {static_cast<char>('0' + status / 100), static_cast<char>('0' + status / 10 % 10),
-            static_cast<char>('0' + status % 10), ' '};
+    out.assign(response.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+    out += std::to_string(status) + ' ';
     // A code Beast has no phrase for gets none (RFC 9112 allows it) instead of "<unknown-status>".
-    if (http::int_to_status(status) != http::status::unknown) {
-        const auto reason = response.reason();
-        out.append(reason.data(), reason.size());
-    }
+    if (http::int_to_status(status) != http::status::unknown) out += response.reason();
     out += "\r\n";
     for (const auto& field : response) {
-        out.append(field.name_string().data(), field.name_string().size());
+        out += field.name_string();
         out += ": ";
-        out.append(field.value().data(), field.value().size());
+        out += field.value();
         out += "\r\n";
     }
     out += "\r\n";
+}
+
+bool expects_continue(const http_request& request) {
+    const auto expect = request[http::field::expect];
+    return request.version() == 11 && aq::detail::iequals({expect.data(), expect.size()}, "100-continue");
 }
 
 /// One I/O context per thread, each run by its own thread: a connection lives on one context
@@ -76,316 +75,327 @@ struct io_thread {
     std::thread thread;
 };
 
-struct server::impl {
-    impl() : io(first_io_thread()), acceptor(io.front()->context), accept_retry(io.front()->context) {}
+} // namespace
 
-    static std::vector<std::unique_ptr<io_thread>> first_io_thread() {
-        std::vector<std::unique_ptr<io_thread>> io;
-        io.push_back(std::make_unique<io_thread>());
-        return io;
+class session;
+
+struct server::impl {
+    impl(receiver_state& s, server_options o)
+        : state(s), options(std::move(o)), io(1), acceptor(io.front().context),
+          accept_retry(io.front().context) {
+        if (options.log) log.emplace(options.log);
     }
 
-    /// The context the next connection goes to, round robin.
-    net::io_context& next_context() { return io[next_io++ % io.size()]->context; }
+    void accept_next();
 
-    std::vector<std::unique_ptr<io_thread>> io;
-    std::size_t next_io = 0; // used by the accepting thread only
+    receiver_state& state;
+    const server_options options;
+    std::optional<log_queue> log;
+    std::deque<io_thread> io;
+    std::size_t next_io = 0; // the context of the next connection; used by the accepting thread only
     tcp::acceptor acceptor;
     net::steady_timer accept_retry;
+    net::thread_pool worker{1}; // admin work too long for an I/O thread (request_handler.hpp)
     std::mutex sessions_mutex;
-    std::set<std::weak_ptr<session>, std::owner_less<std::weak_ptr<session>>> sessions;
-    bool stopping = false; // guarded by sessions_mutex
+    std::vector<std::weak_ptr<session>> sessions; // to stop them
+    bool stopping = false;                        // guarded by sessions_mutex
 };
 
-/// One connection: read a request, hand it to the handler, answer, repeat while kept alive.
+/// One connection: read a request, hand it to the handler, write the response, repeat while
+/// kept alive. One timer keeps its time, whatever it is waiting for.
 class session : public std::enable_shared_from_this<session> {
   public:
-    session(server& owner, connection_socket socket)
-        : owner_(owner), socket_(std::move(socket)), timer_(socket_.get_executor()),
-          deadline_timer_(socket_.get_executor()) {
+    session(server::impl& server, connection_socket socket)
+        : server_(server), socket_(std::move(socket)), timer_(socket_.get_executor()) {
         error_code ec;
-        const auto endpoint = socket_.remote_endpoint(ec);
-        if (!ec) {
-            auto address = endpoint.address();
-            if (address.is_v6() && address.to_v6().is_v4_mapped())
-                address = net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
-            peer_ = address.to_string();
-        }
+        auto address = socket_.remote_endpoint(ec).address();
+        if (address.is_v6() && address.to_v6().is_v4_mapped())
+            address = net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
+        if (!ec) peer_ = address.to_string();
     }
 
     void start() {
         net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->read_request(); });
     }
 
-    /// Closes an idle connection now; a busy one closes after its answer.
+    /// Closes an idle connection now, answers a pending wait now; a busy one closes after its response.
     void stop() {
         net::post(socket_.get_executor(), [self = shared_from_this()] {
-            self->closing_ = true;
-            if (self->idle_)
-                self->close();
-            else if (self->holding_) {
-                error_code ignored;
-                self->socket_.cancel(ignored);
-            }
+            self->stopping_ = true;
+            if (self->phase_ == phase::reading || self->phase_ == phase::holding) self->close();
+            if (self->phase_ == phase::pending) self->pending_->cancel();
         });
     }
 
   private:
     using clock = std::chrono::steady_clock;
+    enum class phase { reading, handling, pending, holding, writing, closed };
 
     void read_request() {
-        idle_ = true;
-        if (closing_) return close();
+        if (stopping_) return close();
+        phase_ = phase::reading;
         parser_.emplace();
-        // The next body is read into the storage of the journal entry the last delivery dropped.
-        if (memory_.entry->body.capacity() <= kept_body_capacity)
-            parser_->get().body().swap(memory_.entry->body);
-        memory_.entry->body = std::string();
-        parser_->get().body().clear();
-        parser_->header_limit(static_cast<std::uint32_t>(owner_.options_.max_header));
-        parser_->body_limit(owner_.options_.max_body);
-        set_deadline(owner_.options_.read_timeout);
-        if (buffer_.capacity() < read_buffer_size) return read_first_bytes();
-        read_rest();
+        parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header));
+        parser_->body_limit(server_.options.max_body);
+        arm(server_.options.read_timeout, &session::close);
+        http::async_read_header(
+            socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
+                if (ec) return self->refuse(ec);
+                self->buffer_.reserve(read_buffer_size);
+                if (!expects_continue(self->parser_->get())) return self->read_body();
+                static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+                net::async_write(self->socket_, net::buffer(go_on), [self](error_code write_ec, std::size_t) {
+                    write_ec ? self->close() : self->read_body();
+                });
+            });
     }
 
-    /// A new connection holds a small buffer until its client speaks, then its working one.
-    void read_first_bytes() {
-        socket_.async_read_some(buffer_.prepare(first_read_size),
-                                [self = shared_from_this()](error_code ec, std::size_t n) {
-                                    if (ec) return self->on_read(ec);
-                                    self->buffer_.commit(n);
-                                    self->buffer_.reserve(read_buffer_size);
-                                    self->read_rest();
-                                });
+    void read_body() {
+        http::async_read(socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
+            if (ec) return self->refuse(ec);
+            self->phase_ = phase::handling;
+            self->started_ = clock::now();
+            self->request_ = self->parser_->release();
+            self->act(self->handle());
+        });
     }
 
-    void read_rest() {
-        http::async_read(socket_, buffer_, *parser_,
-                         [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+    /// The handler's result; an exception from it costs this request a 500, not the server.
+    handler_result handle() {
+        try {
+            return handle_request(server_.state, request_, peer_);
+        } catch (const std::exception&) {
+            request_.keep_alive(false);
+            return {json_response(500, boost::json::object{{"error", "internal error"}}, request_),
+                    {},
+                    fault::none,
+                    nullptr,
+                    "-"};
+        }
     }
 
-    void on_read(error_code ec) {
-        idle_ = false;
-        clear_deadline();
-        started_ = clock::now();
-        if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
-            ec == net::error::connection_reset || ec == net::error::eof || ec == net::error::bad_descriptor)
-            return close();
-        if (ec == http::error::header_limit) return refuse(431, "request headers larger than the limit");
-        if (ec == http::error::body_limit) return refuse(413, "request body larger than the limit");
-        if (ec) return refuse(400, "malformed HTTP request: " + ec.message());
-
-        request_ = parser_->release();
-        auto result = handle_request(owner_.state_, request_, peer_, memory_);
-        verification_ = std::move(result.verification);
-        if (result.wait) return wait_for_journal(*result.wait);
+    void act(handler_result result) {
+        verification_ = result.verification;
+        response_ = std::move(result.response);
+        if (result.pending) return await(std::move(result.pending));
         if (result.fault_kind == fault::reset) {
             log(0, "reset");
             error_code ignored;
             socket_.set_option(net::socket_base::linger(true, 0), ignored);
             return close();
         }
-        if (result.fault_kind == fault::timeout) return hold();
-        response_ = std::move(result.reply);
-        if (result.delay.count() > 0) {
-            timer_.expires_after(result.delay);
-            timer_.async_wait([self = shared_from_this()](error_code) { self->write_response(); });
-            return;
+        if (result.fault_kind == fault::timeout) { // answer nothing until the client gives up
+            phase_ = phase::holding;
+            watch_for_hang_up();
+            return arm(server_.options.fault_hold_limit, &session::end_hold);
         }
-        write_response();
+        if (result.delay.count() == 0) return write_response();
+        watch_for_hang_up();
+        arm(result.delay, &session::write_response);
     }
 
-    /// Answers a request that cannot be read any further, then closes.
-    void refuse(unsigned status, std::string reason) {
-        verification_ = "-";
+    void await(std::shared_ptr<pending_response> pending) {
+        phase_ = phase::pending;
+        pending_ = std::move(pending);
+        timer_.cancel(); // the pending response keeps its own time
+        watch_for_hang_up();
+        const net::any_io_executor connection = socket_.get_executor(),
+                                   worker = server_.worker.get_executor();
+        pending_->start(
+            {connection, worker},
+            [self = shared_from_this(), busy = net::make_work_guard(socket_.get_executor())](response_ptr r) {
+                net::post(self->socket_.get_executor(), [self, r = std::move(r)] {
+                    if (self->phase_ != phase::pending) return; // closed meanwhile
+                    self->pending_.reset();
+                    self->response_ = r;
+                    self->write_response();
+                });
+            });
+        if (stopping_) pending_->cancel();
+    }
+
+    /// While the request waits (a delay, a pending response, a `timeout` fault), a client that
+    /// hangs up releases its connection at once instead of at the end of the wait.
+    void watch_for_hang_up() {
+        socket_.async_wait(net::socket_base::wait_read, [self = shared_from_this()](error_code ec) {
+            if (ec || self->phase_ == phase::reading || self->phase_ == phase::writing) return;
+            error_code available_ec;
+            if (self->socket_.available(available_ec) > 0 && !available_ec) return; // a pipelined request
+            if (self->phase_ == phase::holding) self->log(0, "timeout");
+            self->close();
+        });
+    }
+
+    void end_hold() {
+        log(0, "timeout");
+        close();
+    }
+
+    /// Answers a request that cannot be read any further, then closes; a client that is gone
+    /// is not answered.
+    void refuse(error_code ec) {
+        if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+            ec == net::error::eof || ec == net::error::connection_reset || ec == net::error::bad_descriptor)
+            return close();
+        const unsigned status = ec == http::error::header_limit ? 431
+                                : ec == http::error::body_limit ? 413
+                                                                : 400;
+        const std::string reason = status == 431   ? "request headers larger than the limit"
+                                   : status == 413 ? "request body larger than the limit"
+                                                   : "malformed HTTP request: " + ec.message();
         request_ = {};
         request_.method_string("-");
-        response_ = json_reply(status, boost::json::object{{"error", std::move(reason)}}, 11, false);
+        request_.keep_alive(false);
+        verification_ = "-";
+        response_ = json_response(status, boost::json::object{{"error", reason}}, request_);
         write_response();
     }
 
-    void wait_for_journal(const wait_instruction& wait) {
-        waiting_done_ = false;
-        timer_.expires_after(wait.timeout);
-        auto& journal = owner_.state_.journal();
-        waiter_ = journal.notify_at(wait.count, [self = shared_from_this()] {
-            net::post(self->socket_.get_executor(), [self] { self->finish_wait(true); });
-        });
-        timer_.async_wait([self = shared_from_this()](error_code ec) {
-            if (!ec) self->finish_wait(false);
-        });
-    }
-
-    void finish_wait(bool reached) {
-        if (waiting_done_) return;
-        waiting_done_ = true;
-        timer_.cancel();
-        owner_.state_.journal().cancel(waiter_);
-        response_ = wait_reply(owner_.state_, reached, request_.version(), request_.keep_alive());
-        write_response();
-    }
-
-    /// A `timeout` fault: answer nothing until the client gives up (or the hold limit passes).
-    void hold() {
-        holding_ = true;
-        set_deadline(owner_.options_.fault_hold_limit);
-        socket_.async_read_some(net::buffer(discard_),
-                                [self = shared_from_this()](error_code ec, std::size_t) {
-                                    if (!ec) return self->hold();
-                                    self->log(0, "timeout");
-                                    self->close();
-                                });
-    }
-
-    // The answer is sent from a posted handler, after the other connections whose requests the
-    // same poll found ready have been read and handled, so a batch's answers go out back to back.
-    // Under load that wakes the clients' threads with far fewer interrupts between cores
-    // (docs/performance.md).
+    // The response is sent from a posted handler, after the other connections whose requests the
+    // same poll found ready have been read and handled, so a batch's responses go out back to
+    // back: under load that wakes the clients' threads with far fewer interrupts between cores
+    // (+4 to +9% requests/s, docs/performance.md).
     void write_response() {
-        set_deadline(owner_.options_.read_timeout);
-        // A fixed answer is one shared response for every delivery it answers: its head is
-        // written once per connection.
-        if (response_ != head_of_) {
-            write_head(*response_, head_);
-            head_of_ = response_;
-        }
-        net::post(socket_.get_executor(), [self = shared_from_this()] { self->send_response(); });
-    }
-
-    void send_response() {
-        const std::array<net::const_buffer, 2> message{net::buffer(head_), net::buffer(response_->body())};
-        net::async_write(socket_, message, [self = shared_from_this()](error_code ec, std::size_t) {
-            self->log(self->response_->result_int(), nullptr);
-            if (ec || !self->response_->keep_alive() || self->closing_) return self->close();
-            self->read_request();
+        phase_ = phase::writing;
+        write_head(*response_, head_);
+        // The client has the read timeout, and a second more for each MiB of a large body.
+        arm(server_.options.read_timeout + std::chrono::seconds(response_->body().size() >> 20),
+            &session::close);
+        net::post(socket_.get_executor(), [self = shared_from_this()] {
+            const bool head_only = self->request_.method() == http::verb::head;
+            const std::array<net::const_buffer, 2> message{
+                net::buffer(self->head_),
+                net::buffer(head_only ? std::string_view() : self->response_->body())};
+            net::async_write(self->socket_, message, [self](error_code ec, std::size_t) {
+                self->log(self->response_->result_int(), nullptr);
+                if (ec || !self->response_->keep_alive() || self->stopping_) return self->close();
+                self->read_request();
+            });
         });
     }
 
-    // A read or write that is not over by its deadline closes the connection. The deadline moves
-    // with each request, but the timer is armed only when none is waiting or the deadline comes
-    // sooner: a waiting timer that fires early re-arms itself for the current deadline, so a
-    // request costs no timer operations.
-    void set_deadline(std::chrono::milliseconds within) {
-        deadline_ = clock::now() + within;
-        if (deadline_ < watched_until_) watch_deadline();
-    }
-
-    void clear_deadline() { deadline_ = clock::time_point::max(); }
-
-    void watch_deadline() {
-        watched_until_ = deadline_;
-        deadline_timer_.expires_at(deadline_); // cancels a wait in progress, whose handler is stale
-        deadline_timer_.async_wait([self = shared_from_this(), watch = ++deadline_watch_](error_code ec) {
-            if (watch != self->deadline_watch_) return;
-            self->watched_until_ = clock::time_point::max();
-            if (ec || self->deadline_ == clock::time_point::max()) return;
-            if (clock::now() < self->deadline_) return self->watch_deadline();
-            error_code ignored; // the pending read or write completes with operation_aborted
-            self->socket_.close(ignored);
+    /// Calls `on_expiry` after `after`, unless the timer is armed again (or cancelled) first.
+    void arm(std::chrono::milliseconds after, void (session::*on_expiry)()) {
+        timer_.expires_after(after);
+        timer_.async_wait([self = shared_from_this(), on_expiry, armed = ++armings_](error_code ec) {
+            if (!ec && armed == self->armings_) (self.get()->*on_expiry)();
         });
     }
 
     void log(unsigned status, const char* fault_name) {
-        if (!owner_.options_.log) return;
+        if (!server_.log) return;
         const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started_);
         boost::json::object line{{"time", aq::timestamp::now().text()},
                                  {"remote", peer_},
-                                 {"method", std::string(request_.method_string())},
-                                 {"target", std::string(request_.target())},
+                                 {"method", valid_utf8(request_.method_string())},
+                                 {"target", valid_utf8(request_.target())},
                                  {"verification", verification_},
                                  {"status", status},
                                  {"durationUs", elapsed.count()}};
         if (fault_name) line["fault"] = fault_name;
-        owner_.options_.log(boost::json::serialize(line));
+        server_.log->push(boost::json::serialize(line));
     }
 
     void close() {
-        error_code ignored;
+        if (phase_ == phase::closed) return;
+        phase_ = phase::closed;
+        ++armings_;
         timer_.cancel();
-        deadline_timer_.cancel();
+        if (auto pending = std::exchange(pending_, nullptr)) pending->cancel();
+        error_code ignored;
         socket_.shutdown(connection_socket::shutdown_both, ignored);
         socket_.close(ignored);
     }
 
-    server& owner_;
+    server::impl& server_;
     connection_socket socket_;
     connection_timer timer_;
-    connection_timer deadline_timer_;
-    clock::time_point deadline_ = clock::time_point::max();
-    clock::time_point watched_until_ = clock::time_point::max(); // when the waiting timer fires
-    std::uint64_t deadline_watch_ = 0; // which of the deadline timer's waits is current
+    std::uint64_t armings_ = 0; // which of the timer's waits is current
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     http_request request_;
-    connection_memory memory_;
-    std::shared_ptr<const http_response> response_;
-    std::string head_;                             // the answer's status line and fields, as sent
-    std::shared_ptr<const http_response> head_of_; // the response head_ was written for
+    response_ptr response_;
+    std::shared_ptr<pending_response> pending_;
+    std::string head_; // the response's status line and fields, as sent
     std::string peer_;
-    std::string verification_;
-    clock::time_point started_;
-    std::uint64_t waiter_ = 0;
-    bool waiting_done_ = true;
-    bool idle_ = true;
-    bool holding_ = false;
-    bool closing_ = false;
-    std::array<char, 512> discard_{};
+    std::string_view verification_ = "-";
+    clock::time_point started_ = clock::now();
+    phase phase_ = phase::reading;
+    bool stopping_ = false;
 };
 
-server::server(receiver_state& state, server_options options)
-    : options_(std::move(options)), state_(state), impl_(std::make_unique<impl>()) {
-    const tcp::endpoint endpoint{net::ip::make_address(options_.host), options_.port};
-    auto& acceptor = impl_->acceptor;
-    acceptor.open(endpoint.protocol());
-    acceptor.set_option(net::socket_base::reuse_address(true));
-    acceptor.bind(endpoint);
-    acceptor.listen(net::socket_base::max_listen_connections);
-    port_ = acceptor.local_endpoint().port();
-}
-
-server::~server() { stop(std::chrono::milliseconds(0)); }
-
-void server::accept_next() {
-    impl_->acceptor.async_accept(
-        impl_->next_context().get_executor(), [this](error_code ec, connection_socket socket) {
-            if (!impl_->acceptor.is_open()) return;
+void server::impl::accept_next() {
+    acceptor.async_accept(
+        io[next_io++ % io.size()].context.get_executor(), [this](error_code ec, connection_socket socket) {
+            if (!acceptor.is_open()) return;
             if (ec) { // such as too many open files: passing, so accept again after a pause
-                impl_->accept_retry.expires_after(accept_retry_delay);
-                impl_->accept_retry.async_wait([this](error_code wait_ec) {
-                    if (!wait_ec && impl_->acceptor.is_open()) accept_next();
+                accept_retry.expires_after(accept_retry_delay);
+                accept_retry.async_wait([this](error_code wait_ec) {
+                    if (!wait_ec && acceptor.is_open()) accept_next();
                 });
                 return;
             }
             auto s = std::make_shared<session>(*this, std::move(socket));
             {
-                std::lock_guard lock(impl_->sessions_mutex);
-                if (impl_->stopping) return;
-                std::erase_if(impl_->sessions, [](const std::weak_ptr<session>& w) { return w.expired(); });
-                impl_->sessions.insert(s);
+                std::lock_guard lock(sessions_mutex);
+                if (stopping) return;
+                std::erase_if(sessions, [](const std::weak_ptr<session>& w) { return w.expired(); });
+                sessions.push_back(s);
             }
             s->start();
             accept_next();
         });
 }
 
+server::server(receiver_state& state, server_options options)
+    : impl_(std::make_unique<impl>(state, std::move(options))) {
+    const tcp::endpoint endpoint{net::ip::make_address(impl_->options.host), impl_->options.port};
+    auto& acceptor = impl_->acceptor;
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(net::socket_base::reuse_address(true));
+    acceptor.bind(endpoint);
+    acceptor.listen(net::socket_base::max_listen_connections);
+}
+
+server::~server() { stop(std::chrono::milliseconds(0)); }
+
+std::uint16_t server::port() const {
+    error_code ec;
+    return impl_->acceptor.local_endpoint(ec).port();
+}
+
+const std::string& server::host() const { return impl_->options.host; }
+
 void server::start(unsigned threads) {
     while (impl_->io.size() < std::max(1u, threads))
-        impl_->io.push_back(std::make_unique<io_thread>());
-    net::post(impl_->acceptor.get_executor(), [this] { accept_next(); });
+        impl_->io.emplace_back();
+    net::post(impl_->acceptor.get_executor(), [this] { impl_->accept_next(); });
     for (auto& io : impl_->io)
-        io->thread = std::thread([&context = io->context] { context.run(); });
+        io.thread = std::thread([&context = io.context] {
+            // An exception that escapes a handler (the handler's own are answered with 500) ends
+            // that handler's connection, which it alone held, and the thread goes on.
+            while (true) {
+                try {
+                    context.run();
+                    return;
+                } catch (...) {
+                }
+            }
+        });
+}
+
+void server::log(std::string line) {
+    if (impl_->log) impl_->log->push(std::move(line));
 }
 
 void server::stop(std::chrono::milliseconds grace) {
     std::vector<std::shared_ptr<session>> live;
     {
         std::lock_guard lock(impl_->sessions_mutex);
-        if (!impl_->stopping) {
-            impl_->stopping = true;
+        if (!impl_->stopping)
             for (const auto& weak : impl_->sessions)
                 if (auto s = weak.lock()) live.push_back(std::move(s));
-        }
+        impl_->stopping = true;
     }
     net::post(impl_->acceptor.get_executor(), [this] {
         error_code ignored;
@@ -397,21 +407,22 @@ void server::stop(std::chrono::milliseconds grace) {
     live.clear();
 
     // Each I/O thread returns by itself once its last connection is gone; past the grace period
-    // they are told to.
+    // they are told to. The worker is joined last: what it finishes posts to those contexts.
     for (auto& io : impl_->io)
-        io->keep_running.reset();
+        io.keep_running.reset();
     auto running = [this] {
         return std::any_of(impl_->io.begin(), impl_->io.end(),
-                           [](const auto& io) { return !io->context.stopped(); });
+                           [](const io_thread& io) { return !io.context.stopped(); });
     };
-    const bool started = impl_->io.front()->thread.joinable();
+    const bool started = impl_->io.front().thread.joinable();
     const auto deadline = std::chrono::steady_clock::now() + grace;
     while (started && running() && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     for (auto& io : impl_->io) {
-        io->context.stop();
-        if (io->thread.joinable()) io->thread.join();
+        io.context.stop();
+        if (io.thread.joinable()) io.thread.join();
     }
+    impl_->worker.join();
 }
 
 } // namespace aqhook

@@ -1,4 +1,6 @@
-// The network side of the receiver: Boost.Beast listener and sessions around the pure handler.
+// The network side of the receiver: a listener and its connections, on Boost.Beast, around the
+// request handler. It reads requests, hands them to the handler, writes the responses and keeps
+// time; what a request means is the handler's business.
 #pragma once
 
 #include "request_handler.hpp"
@@ -9,8 +11,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <thread>
-#include <vector>
 
 namespace aqhook {
 
@@ -19,15 +19,13 @@ struct server_options {
     std::uint16_t port = 0;
     std::size_t max_body = 1 << 20;
     std::size_t max_header = 8 * 1024;
-    /// How long a connection may take to send a request (and how long it may sit idle).
+    /// How long a connection may take to send a request or read a response (and may sit idle).
     std::chrono::milliseconds read_timeout = std::chrono::seconds(30);
     /// How long a `timeout` fault holds a connection at most, when the client never gives up.
     std::chrono::milliseconds fault_hold_limit = std::chrono::minutes(5);
-    /// One JSON object per request; empty for no log.
+    /// One JSON object per request, from a thread of its own (log_queue.hpp); empty for no log.
     std::function<void(std::string_view)> log;
 };
-
-class session;
 
 /// `http://HOST:PORT`, with an IPv6 host in brackets.
 inline std::string listening_url(const std::string& host, std::uint16_t port) {
@@ -42,28 +40,25 @@ class server {
     server(receiver_state& state, server_options options);
     ~server();
 
-    std::uint16_t port() const { return port_; }
-    const std::string& host() const { return options_.host; }
+    std::uint16_t port() const;
+    const std::string& host() const;
 
     /// Runs `threads` I/O threads in the background, each with its own I/O context; connections
     /// are shared out among them in turn.
     void start(unsigned threads);
 
-    /// Stops accepting, lets requests in flight finish (closing idle connections at once), and
-    /// after `grace` ends whatever is left. Returns when every I/O thread has finished.
+    /// Stops accepting, answers pending waits at once (503), lets requests in flight finish
+    /// (closing idle connections at once), and after `grace` ends whatever is left. Returns when
+    /// every thread has finished.
     void stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
 
-  private:
-    friend class session;
+    /// Adds a line to the log, after the lines of the requests answered so far.
+    void log(std::string line);
 
     struct impl;
 
-    void accept_next();
-
-    server_options options_;
-    receiver_state& state_;
+  private:
     std::unique_ptr<impl> impl_;
-    std::uint16_t port_ = 0;
 };
 
 } // namespace aqhook

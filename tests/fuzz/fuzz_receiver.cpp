@@ -10,7 +10,7 @@
 // fuzzer spends its time on the requests rather than on serialising a thousand entries.
 static aqhook::receiver_settings small_journal() {
     aqhook::receiver_settings settings;
-    settings.journal_size = 16;
+    settings.journal.max_entries = 16;
     return settings;
 }
 

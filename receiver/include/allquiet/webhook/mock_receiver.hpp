@@ -77,6 +77,8 @@ struct mock_receiver_options {
     std::string host = "127.0.0.1";
     std::uint16_t port = 0; ///< 0: a free port
     std::size_t journal_size = 1000;
+    /// The journal's memory budget: past it the oldest entries are dropped (the newest stays).
+    std::size_t journal_max_bytes = 64 << 20;
     std::size_t max_body = 1 << 20;
     std::chrono::milliseconds read_timeout = std::chrono::seconds(30);
     unsigned threads = 2;
@@ -84,7 +86,15 @@ struct mock_receiver_options {
     bool trust_forwarded_for = false;
     /// Secrets added to every configuration, as `aqhook serve --secret` does.
     std::vector<std::string> extra_secrets;
-    /// Receives one JSON log line per request; none by default.
+    /// How long a `timeout` fault holds a connection when the client never gives up.
+    std::chrono::milliseconds fault_hold_limit = std::chrono::minutes(5);
+    /// Host names that admin requests may name besides IP addresses and `localhost`.
+    std::vector<std::string> admin_hosts;
+    /// When set, every admin request but `GET /_aqhook/health` needs `Authorization: Bearer`
+    /// with it. Without it, a receiver on an address other than loopback makes a random one
+    /// (`admin_token()`).
+    std::optional<std::string> admin_token;
+    /// Receives one JSON log line per request, from a thread of its own; none by default.
     std::function<void(std::string_view)> log;
 };
 
@@ -105,6 +115,9 @@ class mock_receiver {
     /// `http://127.0.0.1:PORT`, no trailing slash.
     std::string url() const;
     std::uint16_t port() const;
+
+    /// The token the admin API needs, if it needs one.
+    const std::optional<std::string>& admin_token() const;
 
     /// Replaces the configuration; on error keeps the old one and returns why.
     std::optional<input_error> set_config(std::string_view config_json);

@@ -1,0 +1,449 @@
+#include "admin_api.hpp"
+#include "sample_incident.hpp"
+#include "web_page.hpp"
+
+#include <allquiet/webhook/detail/json_io.hpp>
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include <charconv>
+#include <variant>
+
+namespace aqhook {
+
+namespace json = boost::json;
+namespace net = boost::asio;
+
+namespace {
+
+std::string_view text(boost::beast::string_view s) { return {s.data(), s.size()}; }
+
+/// The value of `name` in the target's query string, undecoded (admin parameters are numbers).
+std::optional<std::string_view> query_parameter(std::string_view target, std::string_view name) {
+    const auto question = target.find('?');
+    if (question == std::string_view::npos) return std::nullopt;
+    std::string_view query = target.substr(question + 1);
+    while (!query.empty()) {
+        const auto pair = query.substr(0, query.find('&'));
+        const auto eq = pair.find('=');
+        if (pair.substr(0, eq) == name)
+            return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+        query.remove_prefix(std::min(query.size(), pair.size() + 1));
+    }
+    return std::nullopt;
+}
+
+std::optional<std::uint64_t> parse_number(std::string_view text, std::uint64_t min, std::uint64_t max) {
+    std::uint64_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max)
+        return std::nullopt;
+    return value;
+}
+
+/// One admin request on its way through a route.
+struct admin_call {
+    receiver_state& state;
+    const http_request& request;
+    std::string_view peer;
+    std::string_view argument; ///< what `{id}` matched in the route's path
+
+    handler_result respond(unsigned status, const json::value& body) const {
+        return respond_with(json_response(status, body, request));
+    }
+    handler_result error(unsigned status, std::string message) const {
+        return respond(status, json::object{{"error", std::move(message)}});
+    }
+    /// A number from the query string, `fallback` when absent.
+    std::optional<std::uint64_t> query_number(std::string_view name, std::uint64_t fallback,
+                                              std::uint64_t min, std::uint64_t max) const {
+        const auto given = query_parameter(text(request.target()), name);
+        return given ? parse_number(*given, min, max) : std::optional<std::uint64_t>(fallback);
+    }
+};
+
+// ---- responses that come later ------------------------------------------------------------------
+
+/// Work run on the receiver's worker, off the I/O threads.
+class worker_job final : public pending_response {
+  public:
+    explicit worker_job(std::function<response_ptr()> work) : work_(std::move(work)) {}
+
+    void start(const pending_context& where, std::function<void(response_ptr)> ready) override {
+        net::post(where.worker, [work = std::move(work_), ready = std::move(ready)] { ready(work()); });
+    }
+    void cancel() override {} // it ends soon by itself
+
+  private:
+    std::function<response_ptr()> work_;
+};
+
+/// Hands `value`'s text to `sink` a piece at a time, without holding it whole.
+template <class Sink>
+void serialize_in_pieces(const json::value& value, Sink&& sink) {
+    json::serializer serializer;
+    serializer.reset(&value);
+    char buffer[16 * 1024];
+    while (!serializer.done())
+        sink(serializer.read(buffer, sizeof buffer));
+}
+
+/// `[entry, ...]` for a listing, in two passes over the (immutable) entries: the first measures,
+/// so that the text is allocated once at its size. Built whole, or growing, a listing would hold
+/// two or three times its size at its peak.
+std::string serialize_entries(const std::vector<journal_entry_ptr>& entries) {
+    std::size_t length = 2 + entries.size();
+    for (const auto& entry : entries)
+        serialize_in_pieces(aq::to_json(*entry), [&](json::string_view piece) { length += piece.size(); });
+    std::string out;
+    out.reserve(length);
+    out += '[';
+    for (const auto& entry : entries) {
+        if (out.size() > 1) out += ',';
+        serialize_in_pieces(aq::to_json(*entry),
+                            [&](json::string_view piece) { out.append(piece.data(), piece.size()); });
+    }
+    out += ']';
+    return out;
+}
+
+response_ptr listing_response(const http_request& request, const aqhook::journal& journal,
+                              const journal_page& page) {
+    const auto [oldest, next] = journal.ids();
+    auto response = json_text_response(200, serialize_entries(journal.list(page)), request);
+    // What a poller needs to drop what the journal dropped, and to notice a restart.
+    response.set("X-Aqhook-Oldest-Id", std::to_string(oldest));
+    response.set("X-Aqhook-Next-Id", std::to_string(next));
+    return std::make_shared<const http_response>(std::move(response));
+}
+
+/// A long poll: answers with the journal once it holds `count` entries, 408 after `timeout`, and
+/// 503 at once when the server stops or the client goes.
+class journal_wait final : public pending_response, public std::enable_shared_from_this<journal_wait> {
+  public:
+    journal_wait(aqhook::journal& journal, const http_request& request, std::size_t count,
+                 std::chrono::milliseconds timeout)
+        : journal_(journal), request_(request.method(), "", request.version()), count_(count),
+          timeout_(timeout) {
+        request_.keep_alive(request.keep_alive());
+    }
+
+    ~journal_wait() override { journal_.cancel(waiter_); }
+
+    // Everything but the journal's callback runs on the connection's executor; that callback
+    // posts there first.
+    void start(const pending_context& where, std::function<void(response_ptr)> ready) override {
+        ready_ = std::move(ready);
+        worker_ = where.worker;
+        timer_.emplace(where.connection, timeout_);
+        timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+            if (!ec) self->finish(outcome::timed_out);
+        });
+        waiter_ = journal_.notify_at(count_, [weak = weak_from_this(), connection = where.connection] {
+            net::post(connection, [weak] {
+                if (auto self = weak.lock()) self->finish(outcome::reached);
+            });
+        });
+    }
+
+    void cancel() override { finish(outcome::stopped); }
+
+  private:
+    enum class outcome { reached, timed_out, stopped };
+
+    void finish(outcome how) {
+        if (!ready_) return; // finished already
+        auto ready = std::move(ready_);
+        ready_ = nullptr;
+        timer_->cancel();
+        journal_.cancel(waiter_);
+        switch (how) {
+        case outcome::reached:
+            net::post(worker_, [&journal = journal_, request = request_, ready = std::move(ready)] {
+                ready(listing_response(request, journal, {}));
+            });
+            return;
+        case outcome::timed_out:
+            return ready(json_response(
+                408, json::object{{"error", "timed out before the journal held enough entries"}}, request_));
+        case outcome::stopped:
+            return ready(json_response(503, json::object{{"error", "the receiver is stopping"}}, request_));
+        }
+    }
+
+    aqhook::journal& journal_;
+    http_request request_; // its version and keep-alive, for the response
+    std::size_t count_;
+    std::chrono::milliseconds timeout_;
+    std::function<void(response_ptr)> ready_;
+    net::any_io_executor worker_;
+    std::optional<net::steady_timer> timer_;
+    std::uint64_t waiter_ = 0;
+};
+
+// ---- the routes ---------------------------------------------------------------------------------
+
+handler_result web_page(const admin_call& call) {
+    http_response page{http::status::ok, call.request.version()};
+    page.set(http::field::content_type, "text/html; charset=utf-8");
+    page.set(http::field::cache_control, "no-store");
+    // The page needs nothing from elsewhere; forbidding it keeps a delivery's body inert.
+    page.set("Content-Security-Policy",
+             "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'");
+    page.set("Referrer-Policy", "no-referrer");
+    page.body() = web_page_html;
+    page.keep_alive(call.request.keep_alive());
+    page.prepare_payload();
+    return respond_with(std::make_shared<const http_response>(std::move(page)));
+}
+
+handler_result health(const admin_call& call) { return call.respond(200, json::object{{"status", "ok"}}); }
+
+handler_result list_requests(const admin_call& call) {
+    journal_page page;
+    const auto limit = call.query_number("limit", SIZE_MAX, 1, SIZE_MAX);
+    const auto after = call.query_number("after", 0, 0, UINT64_MAX);
+    const auto before = call.query_number("before", UINT64_MAX, 1, UINT64_MAX);
+    if (!limit || !after || !before)
+        return call.error(400, "limit, after and before are whole numbers (limit from 1)");
+    page = {static_cast<std::size_t>(*limit), *after, *before};
+    return respond_later(std::make_shared<worker_job>(
+        [&journal = call.state.journal(), page, request = http_request(call.request)] {
+            return listing_response(request, journal, page);
+        }));
+}
+
+handler_result clear_requests(const admin_call& call) {
+    call.state.journal().clear();
+    return call.respond(200, json::object{{"cleared", true}});
+}
+
+handler_result wait_for_requests(const admin_call& call) {
+    const auto capacity = call.state.journal().limits().max_entries;
+    const auto count = call.query_number("count", 0, 1, capacity);
+    if (!count || *count == 0)
+        return call.error(400, "count must be a whole number from 1 to the journal size, " +
+                                   std::to_string(capacity));
+    const auto timeout = call.query_number("timeoutMs", 10'000, 0, 600'000);
+    if (!timeout) return call.error(400, "timeoutMs must be a whole number from 0 to 600000");
+    return respond_later(std::make_shared<journal_wait>(call.state.journal(), call.request,
+                                                        static_cast<std::size_t>(*count),
+                                                        std::chrono::milliseconds(*timeout)));
+}
+
+handler_result one_request(const admin_call& call) {
+    const auto id = parse_number(call.argument, 1, UINT64_MAX);
+    const auto entry = id ? call.state.journal().find(*id) : nullptr;
+    if (!entry) return call.error(404, "no journal entry " + std::string(call.argument));
+    return call.respond(200, aq::to_json(*entry));
+}
+
+handler_result show_config(const admin_call& call) {
+    return call.respond(200, redacted(*call.state.config()->config));
+}
+
+handler_result replace_config(const admin_call& call) {
+    return respond_later(
+        std::make_shared<worker_job>([&state = call.state, request = http_request(call.request)] {
+            if (auto problem = state.replace_config(request.body()))
+                return json_response(400, json::object{{"error", problem->message()}}, request);
+            return json_response(200, redacted(*state.config()->config), request);
+        }));
+}
+
+/// The page's "Trigger Dummy Request": the sample incident, signed as asked, to `path`.
+/// Returns the request, or why the form is wrong.
+std::variant<http_request, std::string> dummy_delivery(std::string_view form_json) {
+    const auto form = aq::detail::parse_json_text(form_json);
+    if (!form || !form->is_object()) return std::string("expected a JSON object");
+    const auto& o = form->as_object();
+    auto member = [&](std::string_view key, std::string_view fallback) -> std::optional<std::string> {
+        const auto* v = o.if_contains(key);
+        if (!v) return std::string(fallback);
+        if (!v->is_string()) return std::nullopt;
+        return std::string(v->as_string());
+    };
+    const auto method = member("signingMethod", "allquiet");
+    const auto secret = member("secret", "");
+    const auto path = member("path", "/hooks/dummy");
+    if (!method || !secret || !path) return std::string("signingMethod, secret and path are strings");
+    if (path->empty() || path->front() != '/' || is_admin_target(*path) ||
+        !aq::detail::is_field_value(*path) || path->find(' ') != std::string::npos)
+        return std::string("path must start with / and lie outside ") + std::string(admin_prefix);
+    const auto signing = aq::signing_method_from_string(*method);
+    if (!signing && *method != "none") return std::string("signingMethod is allquiet, aws or none");
+    if (signing && secret->empty()) return std::string("signing needs a secret");
+
+    http_request request{http::verb::post, *path, 11};
+    request.set(http::field::host, "aqhook");
+    request.set(http::field::content_type, "application/json; charset=utf-8");
+    request.body() = json::serialize(json::parse(sample_incident_json));
+    if (signing) {
+        const auto headers = aq::sign_now(*signing, *secret, request.body());
+        request.set(headers.signature.name, headers.signature.value);
+        request.set(headers.timestamp.name, headers.timestamp.value);
+    }
+    request.prepare_payload();
+    return request;
+}
+
+handler_result send_dummy(const admin_call& call) {
+    auto dummy = dummy_delivery(call.request.body());
+    if (auto* problem = std::get_if<std::string>(&dummy)) return call.error(400, *problem);
+    const auto answered = answer_delivery(call.state, std::get<http_request>(dummy), "127.0.0.1");
+    const unsigned status = answered.fault_kind == fault::none ? answered.response->result_int() : 0u;
+    return call.respond(200, json::object{{"status", status}});
+}
+
+struct admin_route {
+    http::verb method;     ///< GET routes answer HEAD too
+    std::string_view path; ///< after /_aqhook/; a final `{id}` matches one path segment
+    handler_result (*handle)(const admin_call&);
+};
+
+// Routes that share a path stand together; the first path that matches wins.
+constexpr admin_route routes[] = {
+    {http::verb::get, "", web_page},
+    {http::verb::get, "health", health},
+    {http::verb::get, "requests", list_requests},
+    {http::verb::delete_, "requests", clear_requests},
+    {http::verb::get, "requests/wait", wait_for_requests},
+    {http::verb::get, "requests/{id}", one_request},
+    {http::verb::get, "config", show_config},
+    {http::verb::put, "config", replace_config},
+    {http::verb::post, "dummy", send_dummy},
+};
+
+/// Whether `path` matches a route's path, and what its `{id}` matched.
+std::optional<std::string_view> match_path(std::string_view pattern, std::string_view path) {
+    constexpr std::string_view placeholder = "{id}";
+    if (!pattern.ends_with(placeholder))
+        return pattern == path ? std::optional<std::string_view>("") : std::nullopt;
+    const auto prefix = pattern.substr(0, pattern.size() - placeholder.size());
+    if (!path.starts_with(prefix) || path.size() == prefix.size()) return std::nullopt;
+    const auto argument = path.substr(prefix.size());
+    if (argument.find('/') != std::string_view::npos) return std::nullopt;
+    return argument;
+}
+
+// ---- access ------------------------------------------------------------------------------------
+
+/// `Host` without its port, and without the brackets of an IPv6 address.
+std::string_view host_name(std::string_view host) {
+    if (host.starts_with('[')) return host.substr(1, host.find(']') - 1);
+    return host.substr(0, host.rfind(':') == std::string_view::npos || host.find(':') != host.rfind(':')
+                              ? host.size()
+                              : host.rfind(':'));
+}
+
+/// Whether `Host` names this receiver. A web page that reaches it through DNS rebinding names
+/// its own domain there, so only IP addresses, `localhost` and the names given are taken.
+bool host_allowed(const admin_access& access, std::string_view host) {
+    const auto name = host_name(host);
+    if (aq::detail::iequals(name, "localhost")) return true;
+    for (const auto& allowed : access.hosts)
+        if (aq::detail::iequals(name, allowed)) return true;
+    boost::system::error_code ec;
+    const auto address = net::ip::make_address(std::string(name), ec);
+    if (ec) return false;
+    const auto listening = net::ip::make_address(access.listen_address, ec);
+    return !ec && (listening.is_unspecified() || listening == address);
+}
+
+/// Whether a browser says that another site sent this request.
+bool cross_site(const http_request& request) {
+    const auto fetch_site = text(request["Sec-Fetch-Site"]);
+    if (!fetch_site.empty() && fetch_site != "same-origin" && fetch_site != "none") return true;
+    const auto origin = text(request[http::field::origin]);
+    if (origin.empty()) return false;
+    const auto host = text(request[http::field::host]);
+    return origin != "http://" + std::string(host) && origin != "https://" + std::string(host);
+}
+
+bool is_json(std::string_view content_type) {
+    const auto media_type = content_type.substr(0, content_type.find(';'));
+    auto trimmed = media_type;
+    while (!trimmed.empty() && trimmed.back() == ' ')
+        trimmed.remove_suffix(1);
+    return aq::detail::iequals(trimmed, "application/json");
+}
+
+/// Why the request may not use the admin API, or nothing when it may.
+std::optional<std::pair<unsigned, std::string>>
+refusal(const admin_access& access, const http_request& request, const admin_route& route) {
+    if (!host_allowed(access, text(request[http::field::host])))
+        return {{403, "the Host header does not name this receiver (see --admin-host)"}};
+    if (access.token && route.handle != health) {
+        const auto authorization = text(request[http::field::authorization]);
+        constexpr std::string_view bearer = "Bearer ";
+        if (!authorization.starts_with(bearer) ||
+            !token_matches(*access.token, authorization.substr(bearer.size())))
+            return {{401, "this receiver's admin API needs its token: Authorization: Bearer TOKEN"}};
+    }
+    if (route.method != http::verb::get) {
+        if (!is_json(text(request[http::field::content_type])))
+            return {{415, "a request that changes the receiver sends Content-Type: application/json"}};
+        if (cross_site(request)) return {{403, "cross-site requests may not change the receiver"}};
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+bool token_matches(const std::string& configured, std::string_view token) {
+    return token.size() == configured.size() &&
+           CRYPTO_memcmp(token.data(), configured.data(), token.size()) == 0;
+}
+
+std::optional<std::string> admin_token_for(const std::string& listen_address,
+                                           std::optional<std::string> given) {
+    if (given) return given;
+    boost::system::error_code ec;
+    const auto address = net::ip::make_address(listen_address, ec);
+    if (!ec && address.is_loopback()) return std::nullopt;
+    unsigned char random[32];
+    if (RAND_bytes(random, sizeof random) != 1)
+        throw std::runtime_error("cannot make an admin token: no randomness");
+    std::string token;
+    for (const unsigned char byte : random) {
+        token += "0123456789abcdef"[byte >> 4];
+        token += "0123456789abcdef"[byte & 15];
+    }
+    return token;
+}
+
+handler_result handle_admin(receiver_state& state, const http_request& request, std::string_view peer) {
+    const auto target = text(request.target());
+    const auto path = target.substr(admin_prefix.size(), target.find('?') - admin_prefix.size());
+    const admin_call base{state, request, peer, {}};
+    const auto method = request.method() == http::verb::head ? http::verb::get : request.method();
+
+    const admin_route* resource = nullptr; // the first route whose path matches
+    std::string allowed;                   // the methods of its path
+    for (const auto& route : routes) {
+        const auto argument = match_path(route.path, path);
+        if (!argument) continue;
+        if (resource && route.path != resource->path) break;
+        resource = &route;
+        if (route.method != method) {
+            allowed +=
+                std::string(allowed.empty() ? "" : " or ") + std::string(http::to_string(route.method));
+            continue;
+        }
+        if (auto refused = refusal(state.settings().admin, request, route))
+            return base.error(refused->first, std::move(refused->second));
+        return route.handle(admin_call{state, request, peer, *argument});
+    }
+    if (!allowed.empty()) return base.error(405, "use " + allowed);
+    return base.error(404, "no admin endpoint " + std::string(target.substr(0, target.find('?'))));
+}
+
+} // namespace aqhook

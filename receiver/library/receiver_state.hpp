@@ -1,0 +1,73 @@
+// What every connection of a receiver shares: its settings, the current configuration, and the
+// journal.
+#pragma once
+
+#include "journal.hpp"
+#include "receiver_config.hpp"
+
+#include <allquiet/webhook/address_list.hpp>
+#include <allquiet/webhook/signature.hpp>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace aqhook {
+
+/// A configuration with its verifier, built once per load and shared by every request.
+struct loaded_config {
+    std::shared_ptr<const receiver_config> config;
+    aq::verifier verifier;
+};
+
+/// Who may use the admin surface (`/_aqhook/*`; docs/security.md, "The admin surface").
+struct admin_access {
+    /// Host names admin requests may name besides IP addresses and `localhost`.
+    std::vector<std::string> hosts;
+    /// When set, every admin request but `GET /_aqhook/health` needs `Authorization: Bearer TOKEN`.
+    std::optional<std::string> token;
+    /// The address the server listens on; IP literals in `Host` must name it, unless it is the
+    /// unspecified address (0.0.0.0 or ::), which takes any.
+    std::string listen_address = "127.0.0.1";
+};
+
+/// What stays the same while the receiver runs, whatever the configuration.
+struct receiver_settings {
+    journal_limits journal;
+    std::optional<aq::address_list> allowed_sources;
+    bool trust_forwarded_for = false;
+    config_overrides overrides;
+    admin_access admin;
+};
+
+class receiver_state {
+  public:
+    /// Throws `aq::input_exception` when the initial configuration is invalid.
+    receiver_state(std::string_view config_json, receiver_settings settings);
+
+    std::shared_ptr<const loaded_config> config() const {
+        std::lock_guard lock(mutex_);
+        return config_;
+    }
+
+    /// Replaces the configuration; on error the old one stays and the error is returned. The new
+    /// one is built before the lock is taken: deliveries never wait for a load.
+    std::optional<aq::input_error> replace_config(std::string_view config_json);
+
+    const receiver_settings& settings() const { return settings_; }
+    aqhook::journal& journal() { return journal_; }
+    const aqhook::journal& journal() const { return journal_; }
+
+  private:
+    aq::result<std::shared_ptr<const loaded_config>> load(std::string_view config_json) const;
+
+    const receiver_settings settings_;
+    mutable std::mutex mutex_;
+    std::shared_ptr<const loaded_config> config_;
+    aqhook::journal journal_;
+};
+
+} // namespace aqhook

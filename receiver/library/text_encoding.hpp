@@ -1,0 +1,82 @@
+// Text that goes into JSON and logs: a delivery may carry any bytes, the journal and the log
+// stay valid UTF-8 JSON.
+#pragma once
+
+#include <openssl/evp.h>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace aqhook {
+
+/// The length of the well-formed UTF-8 sequence at `text[i]` (RFC 3629: no overlong forms, no
+/// surrogates, nothing above U+10FFFF), or 0 where none starts.
+inline std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+    const unsigned char lead = byte(i);
+    if (lead < 0x80) return 1;
+    std::size_t length = 0;
+    unsigned char low = 0x80, high = 0xBF; // the range of the second byte
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3;
+        if (lead == 0xE0) low = 0xA0;  // overlong
+        if (lead == 0xED) high = 0x9F; // surrogates
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4;
+        if (lead == 0xF0) low = 0x90;  // overlong
+        if (lead == 0xF4) high = 0x8F; // above U+10FFFF
+    } else {
+        return 0;
+    }
+    if (i + length > text.size() || byte(i + 1) < low || byte(i + 1) > high) return 0;
+    for (std::size_t k = 2; k < length; ++k)
+        if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    return length;
+}
+
+inline bool is_valid_utf8(std::string_view text) {
+    for (std::size_t i = 0; i < text.size();) {
+        const std::size_t length = utf8_sequence_length(text, i);
+        if (length == 0) return false;
+        i += length;
+    }
+    return true;
+}
+
+/// `text` with each byte that starts no well-formed sequence replaced by U+FFFD.
+inline std::string valid_utf8(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        const std::size_t length = utf8_sequence_length(text, i);
+        if (length == 0) {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        } else {
+            out.append(text.substr(i, length));
+            i += length;
+        }
+    }
+    return out;
+}
+
+/// Standard, padded base64 (RFC 4648 §4).
+inline std::string base64(std::string_view bytes) {
+    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0'); // EVP_EncodeBlock adds a NUL
+    // In pieces: EVP_EncodeBlock takes an int length.
+    constexpr std::size_t piece = 3 * (1 << 20);
+    std::size_t written = 0;
+    for (std::size_t from = 0; from < bytes.size(); from += piece) {
+        const auto part = bytes.substr(from, piece);
+        written += static_cast<std::size_t>(EVP_EncodeBlock(
+            reinterpret_cast<unsigned char*>(out.data() + written),
+            reinterpret_cast<const unsigned char*>(part.data()), static_cast<int>(part.size())));
+    }
+    out.resize(written);
+    return out;
+}
+
+} // namespace aqhook
