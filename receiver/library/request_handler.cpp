@@ -25,7 +25,7 @@ response_ptr json_response(unsigned status, const json::value& body, const http_
     return std::make_shared<const http_response>(json_text_response(status, json::serialize(body), request));
 }
 
-handler_result handle_request(receiver_state& state, const http_request& request, std::string_view source) {
+handler_result handle_request(receiver_state& state, http_request& request, std::string_view source) {
     if (is_admin_target(request.target())) return handle_admin(state, request, source);
     return answer_delivery(state, request, source);
 }
@@ -188,6 +188,7 @@ handler_result build_response(const configured_response& chosen, const http_requ
 
 std::vector<aq::header_field> header_fields(const http::fields& fields) {
     std::vector<aq::header_field> out;
+    out.reserve(static_cast<std::size_t>(std::distance(fields.begin(), fields.end())));
     for (const auto& field : fields)
         out.push_back({std::string(text(field.name_string())), std::string(text(field.value()))});
     return out;
@@ -202,7 +203,7 @@ std::optional<std::string> fault_name(fault kind) {
     return std::nullopt;
 }
 
-void record(aqhook::journal& journal, const http_request& request, std::string source,
+void record(aqhook::journal& journal, http_request& request, std::string source,
             const verification& verified, std::optional<std::string> rule, const handler_result& result) {
     aq::journal_entry entry;
     entry.received_at = aq::timestamp::now();
@@ -210,7 +211,7 @@ void record(aqhook::journal& journal, const http_request& request, std::string s
     entry.method = text(request.method_string());
     entry.target = text(request.target());
     entry.headers = header_fields(request);
-    entry.body = request.body();
+    entry.body = std::move(request.body()); // read for the last time
     entry.verification = {std::string(to_string(verified.status)), verified.method, verified.error};
     entry.rule = std::move(rule);
     entry.response.fault = fault_name(result.fault_kind);
@@ -224,7 +225,7 @@ void record(aqhook::journal& journal, const http_request& request, std::string s
 
 } // namespace
 
-handler_result answer_delivery(receiver_state& state, const http_request& request, std::string_view peer) {
+handler_result answer_delivery(receiver_state& state, http_request& request, std::string_view peer) {
     const auto loaded = state.config();
     const receiver_config& config = *loaded->config;
     auto source = source_address(state.settings(), request, peer);

@@ -66,10 +66,12 @@ inline handler_result respond_later(std::shared_ptr<pending_response> pending) {
 
 /// Handles one request against the shared state: an admin request, or a delivery, which is
 /// answered by the configuration and recorded in the journal. `source` is the peer's address.
-handler_result handle_request(receiver_state& state, const http_request& request, std::string_view source);
+/// The stages read the request; the last moves a delivery's body into its journal entry, so the
+/// journal copies no body.
+handler_result handle_request(receiver_state& state, http_request& request, std::string_view source);
 
 /// The delivery path alone (the admin API's dummy delivery takes it too).
-handler_result answer_delivery(receiver_state& state, const http_request& request, std::string_view source);
+handler_result answer_delivery(receiver_state& state, http_request& request, std::string_view source);
 
 /// A JSON response with the usual headers, fitting `request`'s version and keep-alive.
 response_ptr json_response(unsigned status, const boost::json::value& body, const http_request& request);
