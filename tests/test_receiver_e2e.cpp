@@ -443,3 +443,19 @@ BOOST_AUTO_TEST_CASE(a_stuck_log_never_stalls_deliveries) {
         release.set_value();
     }
 }
+
+// The hold of a `timeout` fault ends at its limit even when the client never gives up.
+BOOST_AUTO_TEST_CASE(a_timeout_fault_holds_the_connection_until_its_limit) {
+    aq::mock_receiver_options options;
+    options.fault_hold_limit = 300ms;
+    aq::mock_receiver receiver(R"({"default": {"fault": "timeout"}})", options);
+    raw_socket client(receiver.port());
+    const auto start = std::chrono::steady_clock::now();
+    client.write("POST /hang HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}");
+    const auto held = client.read_until_closed(10s);
+    const auto took = std::chrono::steady_clock::now() - start;
+    BOOST_TEST(held.closed);
+    BOOST_TEST(held.received.empty());
+    BOOST_TEST((took >= 300ms && took < 5s));
+    BOOST_TEST(*receiver.journal().at(0).response.fault == "timeout");
+}
