@@ -219,6 +219,7 @@ BOOST_AUTO_TEST_CASE(source_addresses) {
     BOOST_TEST(f.send(delivery("/h"), "2001:db8::7").response->result_int() == 200u);
     const auto refused = f.send(delivery("/h"), "127.0.0.1");
     BOOST_TEST(refused.response->result_int() == 403u);
+    BOOST_TEST(refused.verification == "unsigned"); // for the log: not checked
     BOOST_TEST(f.last().response.status == 403u);
     auto forwarded = delivery("/h");
     forwarded.set("X-Forwarded-For", "203.0.113.9");

@@ -26,6 +26,12 @@ aq::handlebars_template load_template(const std::string& path) {
     return std::move(*compiled);
 }
 
+void add_template_option(CLI::App& command, std::string& path) {
+    command.add_option("--template", path, "the request template ('-' for standard input)")
+        ->type_name("FILE")
+        ->required();
+}
+
 std::string http_text(const aq::http_request& request) {
     std::string out = request.method + " " + request.url.target + " HTTP/1.1\n";
     for (const auto& h : request.headers)
@@ -68,24 +74,21 @@ int render(const render_options& given) {
 } // namespace
 
 command_runner add_render_command(CLI::App& program) {
-    auto* command =
-        &add_command(program, "render", "render a request template against an incident",
-                     "Renders a request template (Handlebars) against an incident and prints the request\n"
-                     "description All Quiet would send. Without --incident the built-in sample is used.");
+    auto& command =
+        add_command(program, "render", "render a request template against an incident",
+                    "Renders a request template (Handlebars) against an incident and prints the request\n"
+                    "description All Quiet would send. Without --incident the built-in sample is used.");
     auto options = std::make_shared<render_options>();
-    command->add_option("--template", options->template_path, "the request template ('-' for standard input)")
-        ->type_name("FILE")
-        ->required();
+    add_template_option(command, options->template_path);
     auto* incident =
-        command->add_option("--incident", "the incident, as the public API returns it")->type_name("FILE");
+        command.add_option("--incident", "the incident, as the public API returns it")->type_name("FILE");
     command
-        ->add_option(
-            "--show", options->show,
-            "request: the description as JSON; text: the rendered text as is; http: the HTTP request")
+        .add_option("--show", options->show,
+                    "request: the description as JSON; text: the rendered text as is; http: the HTTP request")
         ->check(CLI::IsMember({"request", "text", "http"}))
         ->type_name("request|text|http")
         ->capture_default_str();
-    command->add_flag("--strict", options->strict, "report missing values instead of rendering nothing");
+    command.add_flag("--strict", options->strict, "report missing values instead of rendering nothing");
     return [options, incident] {
         options->incident_path = value_of(incident);
         return render(*options);

@@ -200,64 +200,60 @@ int apply(const apply_options& given) {
     return exit_ok;
 }
 
-void add_template_option(CLI::App& command, std::string& path) {
-    command.add_option("--template", path, "the request template")->type_name("FILE")->required();
-}
-
 } // namespace
 
 command_runner add_send_command(CLI::App& program) {
-    auto* command = &add_command(
+    auto& command = add_command(
         program, "send", "render, sign and send a delivery, show the answer",
         "Renders a request template against an incident, signs and sends the request as All Quiet\n"
         "does, and shows the request and the answer (the seed page's \"Trigger Dummy Request\").\n"
         "With --apply the answer is read as an incident patch and the patched incident shown.\n"
         "Exits 0 on a 2xx answer, 1 on any other answer or a transport error.");
     auto options = std::make_shared<send_options>();
-    add_template_option(*command, options->template_path);
+    add_template_option(command, options->template_path);
     options->incident =
-        command->add_option("--incident", "the incident (default: the built-in sample)")->type_name("FILE");
-    options->delivery.declare(*command);
-    auto* apply_flag = command->add_flag("--apply", options->apply,
-                                         "apply the answer's patch and show the incident after it");
-    options->output_incident = command->add_option("--output-incident", "write the patched incident here")
+        command.add_option("--incident", "the incident (default: the built-in sample)")->type_name("FILE");
+    options->delivery.declare(command);
+    auto* apply_flag = command.add_flag("--apply", options->apply,
+                                        "apply the answer's patch and show the incident after it");
+    options->output_incident = command.add_option("--output-incident", "write the patched incident here")
                                    ->type_name("FILE")
                                    ->needs(apply_flag);
-    command->add_flag("--ignore-allowed-intents", options->ignore_allowed_intents,
-                      "with --apply, accept intents the incident's allowedIntents lacks");
+    command.add_flag("--ignore-allowed-intents", options->ignore_allowed_intents,
+                     "with --apply, accept intents the incident's allowedIntents lacks");
     return [options] { return send(*options); };
 }
 
 command_runner add_replay_command(CLI::App& program) {
-    auto* command = &add_command(
+    auto& command = add_command(
         program, "replay", "send the deliveries of an incident's history",
         "Replays an incident's life against a receiver: one delivery for each event the forwarding\n"
         "mode selects, oldest first, each rendered against the incident as it stood at that event.\n"
         "Prints a line per delivery; exits 0 when every one got a 2xx answer.");
     auto options = std::make_shared<replay_options>();
-    add_template_option(*command, options->template_path);
-    command->add_option("--incident", options->incident_path, "the incident with its history of events")
+    add_template_option(command, options->template_path);
+    command.add_option("--incident", options->incident_path, "the incident with its history of events")
         ->type_name("FILE")
         ->required();
-    command->add_option("--mode", options->mode_name, "the integration's forwarding setting")
+    command.add_option("--mode", options->mode_name, "the integration's forwarding setting")
         ->check(CLI::IsMember({"always", "always-after-forwarding", "only-on-forwarding"}))
         ->type_name("always|always-after-forwarding|only-on-forwarding")
         ->required();
-    options->delivery.declare(*command);
+    options->delivery.declare(command);
     return [options] { return replay(*options); };
 }
 
 command_runner add_apply_command(CLI::App& program) {
-    auto* command =
-        &add_command(program, "apply", "apply an incident patch to an incident",
-                     "Applies an incident patch to an incident, as All Quiet would, and prints the result.");
+    auto& command =
+        add_command(program, "apply", "apply an incident patch to an incident",
+                    "Applies an incident patch to an incident, as All Quiet would, and prints the result.");
     auto options = std::make_shared<apply_options>();
-    command->add_option("--incident", options->incident_path, "the incident")->type_name("FILE")->required();
-    command->add_option("--patch", options->patch_path, "the patch ('-' for standard input)")
+    command.add_option("--incident", options->incident_path, "the incident")->type_name("FILE")->required();
+    command.add_option("--patch", options->patch_path, "the patch ('-' for standard input)")
         ->type_name("FILE")
         ->required();
-    command->add_flag("--ignore-allowed-intents", options->ignore_allowed_intents,
-                      "accept intents the incident's allowedIntents lacks");
+    command.add_flag("--ignore-allowed-intents", options->ignore_allowed_intents,
+                     "accept intents the incident's allowedIntents lacks");
     return [options] { return apply(*options); };
 }
 

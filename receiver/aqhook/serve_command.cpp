@@ -214,14 +214,14 @@ int serve(const serve_options& o) {
 } // namespace
 
 command_runner add_serve_command(CLI::App& program) {
-    auto* command = &add_command(
+    auto& command = add_command(
         program, "serve", "run the mock receiver",
         "Runs the mock receiver: verifies signatures, answers deliveries by the configured rules\n"
         "(usually with incident patches) and keeps a journal, served under /_aqhook/.\n"
         "Without --config it answers every delivery 200 with an empty body.");
     auto options = std::make_shared<serve_options>();
-    declare_receiving_options(*command, *options);
-    declare_journal_and_admin_options(*command, *options);
+    declare_receiving_options(command, *options);
+    declare_journal_and_admin_options(command, *options);
     return [options] { return serve(*options); };
 }
 

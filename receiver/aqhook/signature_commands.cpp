@@ -84,38 +84,37 @@ int verify(const verify_options& given) {
 } // namespace
 
 command_runner add_sign_command(CLI::App& program) {
-    auto* command =
-        &add_command(program, "sign", "sign a body and print the signature headers",
-                     "Signs a body as All Quiet does and prints the two headers as `name: value` lines.\n"
-                     "The body is read from standard input unless --body-file is given.");
+    auto& command =
+        add_command(program, "sign", "sign a body and print the signature headers",
+                    "Signs a body as All Quiet does and prints the two headers as `name: value` lines.\n"
+                    "The body is read from standard input unless --body-file is given.");
     auto options = std::make_shared<signature_options>();
-    options->declare(*command, false, "header pair to produce",
+    options->declare(command, false, "header pair to produce",
                      "RFC 3339 timestamp to sign (default: now, UTC with milliseconds)");
     return [options] { return sign(*options); };
 }
 
 command_runner add_verify_command(CLI::App& program) {
-    auto* command =
-        &add_command(program, "verify", "check a signature against a body",
-                     "Checks a signature against a body. Exits 0 and prints the method that matched, or\n"
-                     "exits 1 and prints the reason. The body is read from standard input unless\n"
-                     "--body-file is given.");
+    auto& command =
+        add_command(program, "verify", "check a signature against a body",
+                    "Checks a signature against a body. Exits 0 and prints the method that matched, or\n"
+                    "exits 1 and prints the reason. The body is read from standard input unless\n"
+                    "--body-file is given.");
     auto options = std::make_shared<verify_options>();
-    options->declare(*command, true, "which header pair the values came from",
-                     "the timestamp header's value");
-    command->add_option("--signature", options->signature, "the signature header's value")
+    options->declare(command, true, "which header pair the values came from", "the timestamp header's value");
+    command.add_option("--signature", options->signature, "the signature header's value")
         ->type_name("SIG")
         ->required();
-    command->get_option("--timestamp")->required();
+    command.get_option("--timestamp")->required();
     auto* tolerance = command
-                          ->add_option("--tolerance", options->tolerance,
-                                       "how far the timestamp may be from now, both ways, in seconds")
+                          .add_option("--tolerance", options->tolerance,
+                                      "how far the timestamp may be from now, both ways, in seconds")
                           ->type_name("SECONDS")
                           ->check(CLI::Range(0, 31'536'000))
                           ->capture_default_str();
     command
-        ->add_flag("--no-tolerance", options->no_tolerance,
-                   "accept any timestamp (for replaying old deliveries)")
+        .add_flag("--no-tolerance", options->no_tolerance,
+                  "accept any timestamp (for replaying old deliveries)")
         ->excludes(tolerance);
     return [options] { return verify(*options); };
 }

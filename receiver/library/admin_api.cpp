@@ -24,8 +24,6 @@ namespace net = boost::asio;
 
 namespace {
 
-std::string_view text(boost::beast::string_view s) { return {s.data(), s.size()}; }
-
 /// The value of `name` in the target's query string, undecoded (admin parameters are numbers).
 std::optional<std::string_view> query_parameter(std::string_view target, std::string_view name) {
     const auto question = target.find('?');
@@ -53,7 +51,6 @@ std::optional<std::uint64_t> parse_number(std::string_view text, std::uint64_t m
 struct admin_call {
     receiver_state& state;
     const http_request& request;
-    std::string_view peer;
     std::string_view argument; ///< what `{id}` matched in the route's path
 
     handler_result respond(unsigned status, const json::value& body) const {
@@ -65,7 +62,7 @@ struct admin_call {
     /// A number from the query string, `fallback` when absent.
     std::optional<std::uint64_t> query_number(std::string_view name, std::uint64_t fallback,
                                               std::uint64_t min, std::uint64_t max) const {
-        const auto given = query_parameter(text(request.target()), name);
+        const auto given = query_parameter(text_of(request.target()), name);
         return given ? parse_number(*given, min, max) : std::optional<std::uint64_t>(fallback);
     }
 };
@@ -208,13 +205,12 @@ handler_result web_page(const admin_call& call) {
 handler_result health(const admin_call& call) { return call.respond(200, json::object{{"status", "ok"}}); }
 
 handler_result list_requests(const admin_call& call) {
-    journal_page page;
     const auto limit = call.query_number("limit", SIZE_MAX, 1, SIZE_MAX);
     const auto after = call.query_number("after", 0, 0, UINT64_MAX);
     const auto before = call.query_number("before", UINT64_MAX, 1, UINT64_MAX);
     if (!limit || !after || !before)
         return call.error(400, "limit, after and before are whole numbers (limit from 1)");
-    page = {static_cast<std::size_t>(*limit), *after, *before};
+    const journal_page page{static_cast<std::size_t>(*limit), *after, *before};
     return respond_later(std::make_shared<worker_job>(
         [&journal = call.state.journal(), page, request = http_request(call.request)] {
             return listing_response(request, journal, page);
@@ -360,11 +356,11 @@ bool host_allowed(const admin_access& access, std::string_view host) {
 
 /// Whether a browser says that another site sent this request.
 bool cross_site(const http_request& request) {
-    const auto fetch_site = text(request["Sec-Fetch-Site"]);
+    const auto fetch_site = text_of(request["Sec-Fetch-Site"]);
     if (!fetch_site.empty() && fetch_site != "same-origin" && fetch_site != "none") return true;
-    const auto origin = text(request[http::field::origin]);
+    const auto origin = text_of(request[http::field::origin]);
     if (origin.empty()) return false;
-    const auto host = text(request[http::field::host]);
+    const auto host = text_of(request[http::field::host]);
     return origin != "http://" + std::string(host) && origin != "https://" + std::string(host);
 }
 
@@ -379,17 +375,17 @@ bool is_json(std::string_view content_type) {
 /// Why the request may not use the admin API, or nothing when it may.
 std::optional<std::pair<unsigned, std::string>>
 refusal(const admin_access& access, const http_request& request, const admin_route& route) {
-    if (!host_allowed(access, text(request[http::field::host])))
+    if (!host_allowed(access, text_of(request[http::field::host])))
         return {{403, "the Host header does not name this receiver (see --admin-host)"}};
     if (access.token && route.handle != health) {
-        const auto authorization = text(request[http::field::authorization]);
+        const auto authorization = text_of(request[http::field::authorization]);
         constexpr std::string_view bearer = "Bearer ";
         if (!authorization.starts_with(bearer) ||
             !token_matches(*access.token, authorization.substr(bearer.size())))
             return {{401, "this receiver's admin API needs its token: Authorization: Bearer TOKEN"}};
     }
     if (route.method != http::verb::get) {
-        if (!is_json(text(request[http::field::content_type])))
+        if (!is_json(text_of(request[http::field::content_type])))
             return {{415, "a request that changes the receiver sends Content-Type: application/json"}};
         if (cross_site(request)) return {{403, "cross-site requests may not change the receiver"}};
     }
@@ -420,10 +416,10 @@ std::optional<std::string> admin_token_for(const std::string& listen_address,
     return token;
 }
 
-handler_result handle_admin(receiver_state& state, const http_request& request, std::string_view peer) {
-    const auto target = text(request.target());
+handler_result handle_admin(receiver_state& state, const http_request& request) {
+    const auto target = text_of(request.target());
     const auto path = target.substr(admin_prefix.size(), target.find('?') - admin_prefix.size());
-    const admin_call base{state, request, peer, {}};
+    const admin_call base{state, request, {}};
     const auto method = request.method() == http::verb::head ? http::verb::get : request.method();
 
     const admin_route* resource = nullptr; // the first route whose path matches
@@ -440,7 +436,7 @@ handler_result handle_admin(receiver_state& state, const http_request& request, 
         }
         if (auto refused = refusal(state.settings().admin, request, route))
             return base.error(refused->first, std::move(refused->second));
-        return route.handle(admin_call{state, request, peer, *argument});
+        return route.handle(admin_call{state, request, *argument});
     }
     if (!allowed.empty()) return base.error(405, "use " + allowed);
     return base.error(404, "no admin endpoint " + std::string(target.substr(0, target.find('?'))));

@@ -21,7 +21,7 @@ inline bool is_admin_target(boost::beast::string_view target) {
 }
 
 /// Answers an admin request, once the access check lets it through.
-handler_result handle_admin(receiver_state& state, const http_request& request, std::string_view peer);
+handler_result handle_admin(receiver_state& state, const http_request& request);
 
 /// Whether `token` matches the configured one, in time that does not depend on where they differ.
 bool token_matches(const std::string& configured, std::string_view token);

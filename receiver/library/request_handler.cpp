@@ -26,16 +26,14 @@ response_ptr json_response(unsigned status, const json::value& body, const http_
 }
 
 handler_result handle_request(receiver_state& state, http_request& request, std::string_view source) {
-    if (is_admin_target(request.target())) return handle_admin(state, request, source);
+    if (is_admin_target(request.target())) return handle_admin(state, request);
     return answer_delivery(state, request, source);
 }
 
 namespace {
 
-std::string_view text(boost::beast::string_view s) { return {s.data(), s.size()}; }
-
 std::string_view path_of(const http_request& request) {
-    const auto target = text(request.target());
+    const auto target = text_of(request.target());
     return target.substr(0, target.find('?'));
 }
 
@@ -49,7 +47,7 @@ std::string source_address(const receiver_settings& settings, const http_request
     if (!settings.trust_forwarded_for) return std::string(peer);
     std::string_view last_hop;
     for (auto [line, end] = request.equal_range("X-Forwarded-For"); line != end; ++line) {
-        std::string_view hops = text(line->value());
+        std::string_view hops = text_of(line->value());
         auto hop = hops.substr(hops.rfind(',') == std::string_view::npos ? 0 : hops.rfind(',') + 1);
         while (!hop.empty() && (hop.front() == ' ' || hop.front() == '\t'))
             hop.remove_prefix(1);
@@ -123,11 +121,11 @@ class delivery_body {
 
 bool rule_matches(const match_spec& match, const http_request& request, verification_status verification,
                   delivery_body& body) {
-    if (match.method && *match.method != text(request.method_string())) return false;
+    if (match.method && *match.method != text_of(request.method_string())) return false;
     if (match.path && !glob_match(*match.path, path_of(request))) return false;
     for (const auto& expected : match.headers) {
         const auto found = request.find(expected.name);
-        if (found == request.end() || text(found->value()) != expected.value) return false;
+        if (found == request.end() || text_of(found->value()) != expected.value) return false;
     }
     for (const auto& condition : match.json) {
         const auto* actual = body.at(condition.slot);
@@ -190,7 +188,7 @@ std::vector<aq::header_field> header_fields(const http::fields& fields) {
     std::vector<aq::header_field> out;
     out.reserve(static_cast<std::size_t>(std::distance(fields.begin(), fields.end())));
     for (const auto& field : fields)
-        out.push_back({std::string(text(field.name_string())), std::string(text(field.value()))});
+        out.push_back({std::string(text_of(field.name_string())), std::string(text_of(field.value()))});
     return out;
 }
 
@@ -203,13 +201,13 @@ std::optional<std::string> fault_name(fault kind) {
     return std::nullopt;
 }
 
-void record(aqhook::journal& journal, http_request& request, std::string source,
-            const verification& verified, std::optional<std::string> rule, const handler_result& result) {
+void record(aqhook::journal& journal, http_request& request, std::string source, const verification& verified,
+            std::optional<std::string> rule, const handler_result& result) {
     aq::journal_entry entry;
     entry.received_at = aq::timestamp::now();
     entry.remote_address = std::move(source);
-    entry.method = text(request.method_string());
-    entry.target = text(request.target());
+    entry.method = text_of(request.method_string());
+    entry.target = text_of(request.target());
     entry.headers = header_fields(request);
     entry.body = std::move(request.body()); // read for the last time
     entry.verification = {std::string(to_string(verified.status)), verified.method, verified.error};
@@ -229,20 +227,15 @@ handler_result answer_delivery(receiver_state& state, http_request& request, std
     const auto loaded = state.config();
     const receiver_config& config = *loaded->config;
     auto source = source_address(state.settings(), request, peer);
-
-    // A refused peer costs no HMAC.
-    if (!admitted(state.settings(), source)) {
-        const auto refused =
-            respond_with(json_response(403, json::object{{"error", "source address not allowed"}}, request));
-        record(state.journal(), request, std::move(source), {verification_status::unsigned_, {}, {}}, {},
-               refused);
-        return refused;
-    }
-
-    const verification verified = verify(*loaded, request);
+    // A refused source costs no HMAC; it is journaled as unsigned, its signature unchecked.
+    const bool allowed = admitted(state.settings(), source);
+    const verification verified =
+        allowed ? verify(*loaded, request) : verification{verification_status::unsigned_, {}, {}};
     handler_result result;
     std::optional<std::string> rule;
-    if (verified.error && config.policy == verification_policy::enforce) {
+    if (!allowed) {
+        result.response = json_response(403, json::object{{"error", "source address not allowed"}}, request);
+    } else if (verified.error && config.policy == verification_policy::enforce) {
         // A test receiver tells the sender why: the point is to debug the signing side.
         result.response = json_response(401, json::object{{"error", *verified.error}}, request);
     } else {

@@ -21,6 +21,9 @@ namespace aqhook {
 
 using response_ptr = std::shared_ptr<const http_response>;
 
+/// Beast's string view of a target, method or field, as a standard one.
+inline std::string_view text_of(boost::beast::string_view s) { return {s.data(), s.size()}; }
+
 /// Where a pending response may run: the connection's own executor (for its timers) and the
 /// receiver's worker, for work too long for an I/O thread.
 struct pending_context {

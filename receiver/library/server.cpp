@@ -197,7 +197,7 @@ class session : public std::enable_shared_from_this<session> {
     void await(std::shared_ptr<pending_response> pending) {
         phase_ = phase::pending;
         pending_ = std::move(pending);
-        timer_.cancel(); // the pending response keeps its own time
+        disarm(); // the pending response keeps its own time
         watch_for_hang_up();
         const net::any_io_executor connection = socket_.get_executor(),
                                    worker = server_.worker.get_executor();
@@ -274,12 +274,18 @@ class session : public std::enable_shared_from_this<session> {
         });
     }
 
-    /// Calls `on_expiry` after `after`, unless the timer is armed again (or cancelled) first.
+    /// Calls `on_expiry` after `after`, unless the timer is armed again or disarmed first.
     void arm(std::chrono::milliseconds after, void (session::*on_expiry)()) {
         timer_.expires_after(after);
         timer_.async_wait([self = shared_from_this(), on_expiry, armed = ++armings_](error_code ec) {
             if (!ec && armed == self->armings_) (self.get()->*on_expiry)();
         });
+    }
+
+    /// Stops the timer; an expiry already on its way is ignored.
+    void disarm() {
+        ++armings_;
+        timer_.cancel();
     }
 
     void log(unsigned status, const char* fault_name) {
@@ -299,8 +305,7 @@ class session : public std::enable_shared_from_this<session> {
     void close() {
         if (phase_ == phase::closed) return;
         phase_ = phase::closed;
-        ++armings_;
-        timer_.cancel();
+        disarm();
         if (auto pending = std::exchange(pending_, nullptr)) pending->cancel();
         error_code ignored;
         socket_.shutdown(connection_socket::shutdown_both, ignored);
