@@ -83,6 +83,26 @@ BOOST_AUTO_TEST_CASE(runtime_errors) {
     BOOST_TEST(try_render("{{#if a b}}x{{/if}}").error().detail == "#if requires exactly one argument");
     BOOST_TEST(try_render("{{#with}}x{{/with}}").error().code == error::helper_failed);
     BOOST_TEST(try_render("{{#each}}x{{/each}}").error().detail == "Must pass iterator to #each");
+    // Block helpers used where there is no block.
+    BOOST_TEST(try_render("{{if t}}", R"({"t": true})").error().detail ==
+               "\"if\" needs a block: {{#if ...}}...{{/if}}");
+    BOOST_TEST(try_render("{{lookup (each a) 0}}").error().code == error::helper_failed);
+}
+
+BOOST_AUTO_TEST_CASE(names_handlebars_js_reserves_are_errors_whatever_the_context) {
+    const auto context = R"({"helperMissing": "x", "blockHelperMissing": "y", "a": [1]})";
+    for (const char* text : {"{{helperMissing}}", "{{#helperMissing}}{{/helperMissing}}", "{{blockHelperMissing}}",
+                             "{{[helperMissing]}}", "{{@helperMissing}}", "{{helperMissing 1}}"}) {
+        BOOST_TEST_CONTEXT(text) {
+            const auto r = try_render(text, context);
+            BOOST_TEST_REQUIRE(r.has_error());
+            BOOST_TEST(r.error().code == error::missing_helper);
+            BOOST_TEST(r.error().detail.find("is reserved by Handlebars.js") != std::string::npos);
+        }
+    }
+    // Paths that are not a helper's name read the member.
+    BOOST_TEST(render("{{this.helperMissing}}{{./blockHelperMissing}}", context) == "xy");
+    BOOST_TEST(render("{{#each a as |helperMissing|}}{{helperMissing}}{{/each}}", context) == "1");
 }
 
 BOOST_AUTO_TEST_CASE(strict_mode_reports_missing_values) {
@@ -96,6 +116,29 @@ BOOST_AUTO_TEST_CASE(strict_mode_reports_missing_values) {
     BOOST_TEST(render("{{#if missing}}x{{else}}y{{/if}}", "{}", strict) ==
                "y");                                             // a helper's parameter may be missing
     BOOST_TEST(render("{{a}}", R"({"a": null})", strict) == ""); // present, even if null
+}
+
+BOOST_AUTO_TEST_CASE(strict_mode_reports_missing_data_and_unknown_names) {
+    aq::render_options strict;
+    strict.strict = true;
+    auto detail = [&](std::string_view text, std::string_view context = R"({"a": [1], "o": {}})") {
+        const auto r = try_render(text, context, strict);
+        BOOST_TEST_REQUIRE(r.has_error(), text);
+        BOOST_TEST(r.error().code == error::missing_value, text);
+        return r.error().detail;
+    };
+    BOOST_TEST(detail("{{@hello}}") == "\"hello\" not defined in @hello");
+    BOOST_TEST(detail("{{@index}}") == "\"index\" not defined in @index"); // outside any block
+    BOOST_TEST(detail("{{#each a}}{{@foo}}{{/each}}") == "\"foo\" not defined in @foo");
+    BOOST_TEST(detail("{{#with o}}{{@index}}{{/with}}") == "\"index\" not defined in @index");
+    // Neither helper nor value: a missing value, as Handlebars.js reports it in strict mode.
+    BOOST_TEST(detail("{{hello a}}") == "\"hello\" not defined in hello");
+    BOOST_TEST(detail("{{#hello a}}{{/hello}}") == "\"hello\" not defined in hello");
+    // What exists still renders; a parameter may be missing.
+    BOOST_TEST(render("{{#each a}}{{@index}}{{@key}}{{@first}}{{@last}}{{/each}}{{@root.a}}", R"({"a": [1]})",
+                      strict) == "00truetrue1");
+    BOOST_TEST(render("{{#if @hello}}x{{else}}y{{/if}}", "{}", strict) == "y");
+    BOOST_TEST(try_render("{{hello a}}", R"({"a": 1})").error().code == error::missing_helper); // not strict
 }
 
 BOOST_AUTO_TEST_CASE(limits_stop_runaway_templates) {

@@ -124,18 +124,33 @@ class template_generator {
                                             "neg",
                                             "events.[0].status",
                                             "attributesByName.Environment.value",
-                                            "id"};
+                                            "id",
+                                            "@hello",
+                                            "@root",
+                                            "helperMissing",
+                                            "blockHelperMissing",
+                                            "[helperMissing]",
+                                            "this.helperMissing",
+                                            "events.[0].id"};
+        // Calls: unknown helpers, built-ins used without a block, names given as data or literals.
+        static const char* const calls[] = {"hello title", "hello", "if t", "each arr", "with obj",
+                                            "unless fa", "lookup obj \"a\"", "@hello title",
+                                            "\"title\"", "helperMissing title", "(lookup obj \"b\").c",
+                                            "lookup (lookup people 0) \"name\"", "@root.title", "@lookup obj \"a\""};
         static const char* const values[] = {
             "t",       "fa",    "n",     "arr", "emptyArr", "obj",        "emptyObj", "people",
             "missing", "title", "empty", "nul", "events",   "attributes", "teams",    "people.[0].tags"};
-        switch (pick(depth > 2 ? 3 : 6)) {
+        switch (pick(depth > 2 ? 4 : 7)) {
         case 0: return pick(texts);
         case 1: return "{{" + strip() + pick(paths) + strip() + "}}";
         case 2:
             return pick(2) ? "{{{" + std::string(pick(paths)) + "}}}"
                            : "{{!" + std::string(pick(texts)) + "}}";
+        case 3: return "{{" + std::string(pick(calls)) + "}}";
         default: {
-            static const char* const helpers[] = {"if", "unless", "each", "with", "each", "if"};
+            static const char* const helpers[] = {"if",   "unless", "each", "with",          "each",
+                                                  "if",   "hello",  "with", "helperMissing", "each",
+                                                  "if",   "@root"};
             const std::string helper = pick(helpers);
             std::string out = "{{" + strip() + "#" + helper + " " + pick(values);
             if (helper == "each" && pick(3) == 0) out += " as |item i|";
@@ -204,8 +219,14 @@ BOOST_AUTO_TEST_CASE(identical_to_handlebars_js) {
             cases.push_back({std::string(t.as_string()), ctx, name, true});
     const std::size_t corpus_cases = cases.size();
     template_generator generator(20261127);
-    for (int i = 0; i < 3000; ++i)
-        cases.push_back({generator.generate(), i % 2 ? &incident : &misc, i % 2 ? "incident" : "misc"});
+    // Every third generated template renders in strict mode as well.
+    for (int i = 0; i < 4000; ++i) {
+        auto text = generator.generate();
+        const bool on_incident = i % 2;
+        if (i % 3 == 0)
+            cases.push_back({text, on_incident ? &incident : &misc, on_incident ? "incident" : "misc", true});
+        cases.push_back({std::move(text), on_incident ? &incident : &misc, on_incident ? "incident" : "misc"});
+    }
 
     const auto expected = reference_results(cases);
     BOOST_TEST_REQUIRE(expected.size() == cases.size());

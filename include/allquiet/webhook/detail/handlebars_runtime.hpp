@@ -383,7 +383,10 @@ class renderer {
             for (int d = 0; d < path.depth && f; ++d)
                 f = f->parent;
             if (path.parts.empty()) return nullptr;
-            return walk(data_value(f, path.parts.front()), 1);
+            const value_ptr v = data_value(f, path.parts.front());
+            if (options_.strict && terminal && path.parts.size() == 1 && !v)
+                fail(error::missing_value, "\"" + path.parts.front() + "\" not defined in " + path.original);
+            return walk(v, 1);
         }
         std::size_t first = 0;
         value_ptr v = nullptr;
@@ -415,11 +418,20 @@ class renderer {
         return invoke(call, frame, nullptr).value;
     }
 
-    /// The helper name a call may refer to: a one-part path that is not data, `this` or `../`,
-    /// or a literal (looked up by its text).
-    static const std::string* helper_name(const expr& name) {
+    bool is_block_param(const std::string& name) const {
+        for (const auto& scope : scopes_)
+            for (const auto& param : *scope.names)
+                if (param == name) return true;
+        return false;
+    }
+
+    /// The helper name a call may refer to, as Handlebars.js's compiler decides it: a one-part
+    /// path not written with `this`, `.` or `../` (`@name` included) that no block parameter
+    /// shadows, or a literal (looked up by its text).
+    const std::string* helper_name(const expr& name) const {
         if (const auto* p = std::get_if<path_expr>(&name))
-            if (!p->data && !p->scoped && p->depth == 0 && p->parts.size() == 1) return &p->parts.front();
+            if (!p->scoped && p->depth == 0 && p->parts.size() == 1 && !is_block_param(p->parts.front()))
+                return &p->parts.front();
         if (const auto* l = std::get_if<literal_expr>(&name)) return &l->original;
         return nullptr;
     }
@@ -445,26 +457,40 @@ class renderer {
                name == "log";
     }
 
+    /// Handlebars.js 4.7 compiles these names as calls of helpers it has moved out of reach, so
+    /// a template that names them fails there whatever the context holds.
+    static bool is_reserved(std::string_view name) {
+        return name == "helperMissing" || name == "blockHelperMissing";
+    }
+
     call_result invoke(const call_expr& call, const data_frame* frame, const block_node* block) {
         depth_guard guard(*this);
         const auto name = helper_name(call.name);
         if (name) {
+            if (is_reserved(*name))
+                fail(error::missing_helper, "\"" + *name + "\" is reserved by Handlebars.js");
             if (auto user = options_.helpers.find(*name); user != options_.helpers.end())
                 return call_user_helper(*name, user->second, call, frame, block);
             if (is_builtin(*name)) return call_builtin(*name, call, frame, block);
         }
-        if (!call.params.empty() || !call.hash.empty())
+        if (!call.params.empty() || !call.hash.empty()) {
+            // Strict mode looks the name up as a value first, so a name that is neither is a
+            // missing value there, as in Handlebars.js.
+            if (options_.strict) name_as_value(call, frame);
             fail(error::missing_helper, "Missing helper: \"" + (name ? *name : path_text(call.name)) + "\"");
-        value_ptr value = nullptr;
-        if (const auto* l = std::get_if<literal_expr>(&call.name))
-            value = lookup_part(current_this(), l->original, l->original, true);
-        else if (const auto* p = std::get_if<path_expr>(&call.name))
-            value = resolve_path(*p, frame, true);
-        else
-            value = evaluate(call.name, frame);
+        }
+        const value_ptr value = name_as_value(call, frame);
         if (!block) return {value};
         block_helper_missing(*block, value, frame);
         return call_result::written();
+    }
+
+    /// A call's name read as a value; in strict mode a missing one is an error.
+    value_ptr name_as_value(const call_expr& call, const data_frame* frame) {
+        if (const auto* l = std::get_if<literal_expr>(&call.name))
+            return lookup_part(current_this(), l->original, l->original, true);
+        if (const auto* p = std::get_if<path_expr>(&call.name)) return resolve_path(*p, frame, true);
+        return evaluate(call.name, frame);
     }
 
     static std::string path_text(const expr& e) {
@@ -528,6 +554,9 @@ class renderer {
         const value_ptr self = current_this();
         const program* body = block ? block->body.get() : nullptr;
         const program* inverse = block ? block->inverse.get() : nullptr;
+        // Handlebars.js calls the block's programs, which a mustache or subexpression lacks.
+        if (!block && name != "lookup" && name != "log")
+            fail(error::helper_failed, "\"" + name + "\" needs a block: {{#" + name + " ...}}...{{/" + name + "}}");
 
         if (name == "if" || name == "unless") {
             if (call.params.size() != 1)
