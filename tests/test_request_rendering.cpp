@@ -3,6 +3,8 @@
 #define BOOST_TEST_MODULE request_rendering
 #include "test_support.hpp"
 
+#include <boost/json/parse.hpp>
+
 namespace aq = allquiet::webhook;
 using aq::error;
 
@@ -17,6 +19,20 @@ BOOST_AUTO_TEST_CASE(the_context_adds_attributes_by_name) {
     auto renamed = sample;
     renamed.attributes[0].name = "Alert"; // two of one name: the first wins
     BOOST_TEST(aq::template_context(renamed).at("attributesByName").at("Alert").at("value") == "prod");
+}
+
+BOOST_AUTO_TEST_CASE(a_document_renders_as_given_and_a_read_incident_keeps_its_order) {
+    const auto document = boost::json::parse(R"({"events": [{"id": "e1", "severity": "Minor",
+        "modification": {"timestamp": "2026-01-01T00:00:00Z"}}], "integration": null,
+        "attributes": [{"value": "v", "name": "A"}, {"name": "A", "value": "second"}, {"name": null}]})");
+    const auto keys = aq::handlebars_template::compile(
+                          "{{#each (lookup events 0)}}{{@key}} {{/each}}|{{#with integration}}set{{else}}null{{/with}}"
+                          "|{{#each attributesByName}}{{@key}}={{value}} {{/each}}")
+                          .value();
+    BOOST_TEST(keys.render(aq::template_context(document)).value() == "id severity modification |null|A=v ");
+    // Read by the SDK: the same order, and the members it fills in after the given ones.
+    const auto read = aq::template_context(aq::incident_from_json(document).value());
+    BOOST_TEST(keys.render(read).value().find("id severity modification status ") == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(template_and_incident_give_the_request) {

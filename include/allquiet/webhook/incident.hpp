@@ -3,7 +3,10 @@
 // Reading is tolerant, as it must be for data a service sends: any string or array may be null
 // or missing, users may be null or objects of nulls, enum values the SDK does not know are
 // kept verbatim, and members the SDK does not know are kept in `unknown_members` and written
-// back. Wrong JSON types are errors that name the member.
+// back. Each object is written back in the order its members were read, because templates show
+// that order (`{{#each}}`, `{{@key}}`): `member_order` holds it where it differs from the
+// API's order with unknown members after; it is empty otherwise. Wrong JSON types are errors
+// that name the member.
 #pragma once
 
 #include <allquiet/webhook/detail/json_io.hpp>
@@ -29,6 +32,7 @@ struct entity {
     std::optional<std::string> id;
     std::optional<std::string> display_name;
     boost::json::object unknown_members;
+    std::vector<std::string> member_order{};
 };
 
 /// A person in All Quiet.
@@ -38,6 +42,7 @@ struct user {
     std::optional<std::string> avatar_url;
     std::optional<std::string> email;
     boost::json::object unknown_members;
+    std::vector<std::string> member_order{};
 };
 
 /// A person of another system (a chat tool, ...) who acted on the incident.
@@ -47,6 +52,7 @@ struct external_user {
     std::optional<std::string> avatar_url;
     std::optional<std::string> provider;
     boost::json::object unknown_members;
+    std::vector<std::string> member_order{};
 };
 
 /// A name/value pair on an incident.
@@ -57,6 +63,7 @@ struct attribute {
     bool is_grouping_key = false;
     bool hide_in_previews = false;
     boost::json::object unknown_members;
+    std::vector<std::string> member_order{};
 };
 
 /// One attribute's change, as an event records it.
@@ -65,6 +72,7 @@ struct attribute_change {
     std::optional<std::string> old_value;
     std::optional<std::string> new_value;
     boost::json::object unknown_members;
+    std::vector<std::string> member_order{};
 };
 
 /// Who did what when, for one event.
@@ -74,6 +82,7 @@ struct modification {
     std::optional<webhook::user> user;
     std::optional<webhook::external_user> external_user;
     boost::json::object unknown_members;
+    std::vector<std::string> member_order{};
 };
 
 /// One entry of an incident's history.
@@ -89,6 +98,7 @@ struct event {
     std::vector<entity> teams;
     std::vector<attribute_change> attribute_changes;
     boost::json::object unknown_members;
+    std::vector<std::string> member_order{};
 };
 
 /// One entry of a sub-incident's history.
@@ -98,6 +108,7 @@ struct sub_event {
     webhook::modification modification;
     std::vector<attribute_change> attribute_changes;
     boost::json::object unknown_members;
+    std::vector<std::string> member_order{};
 };
 
 /// An incident grouped under another one.
@@ -109,12 +120,14 @@ struct sub_incident {
     std::optional<timestamp> last_updated_at;
     std::optional<timestamp> created_at;
     boost::json::object unknown_members;
+    std::vector<std::string> member_order{};
 };
 
 /// Whether and until when an incident is snoozed.
 struct snooze_state {
     std::optional<timestamp> snoozed_until;
     boost::json::object unknown_members;
+    std::vector<std::string> member_order{};
 };
 
 /// An All Quiet incident (the public API's incident resource). There is no top-level status or
@@ -143,6 +156,7 @@ struct incident {
     std::optional<timestamp> status_page_start_override;
     std::optional<timestamp> status_page_end_override;
     boost::json::object unknown_members;
+    std::vector<std::string> member_order{};
 
     /// The newest event: largest `modification.timestamp`, the first in `events` among equals;
     /// events without a timestamp count as oldest. Null when there are no events.
@@ -352,8 +366,9 @@ inline result<incident> incident_from_json(const boost::json::value& json) {
     return detail::read_document<incident>(json);
 }
 
-/// The incident as JSON: known members in the API's order, then the unknown ones. Null and
-/// missing arrays come back as `[]`, missing strings as `null`.
+/// The incident as JSON. On every level, members come in `member_order`, then the other known
+/// members in the API's order, then the other unknown ones: the order they were read in,
+/// with members the text lacked after them. Null and missing arrays come back as `[]`, missing strings as `null`.
 inline boost::json::value to_json(const incident& value) { return detail::write_json(value); }
 
 /// `boost::json::value_from(incident)`.

@@ -14,17 +14,26 @@
 
 namespace allquiet::webhook {
 
-/// The context a template renders against: the incident as JSON (unknown members included)
+/// The context a template renders against: the incident document as given (member order,
+/// nulls and members the SDK does not know included, since All Quiet renders the JSON it has)
 /// plus `attributesByName`, a map from each attribute's name to the attribute (the first of
 /// that name), recomputed from `attributes`.
-inline boost::json::value template_context(const incident& value) {
-    boost::json::value context = to_json(value);
+inline boost::json::value template_context(boost::json::value incident_document) {
+    auto* document = incident_document.if_object();
+    if (!document) return incident_document;
     boost::json::object by_name;
-    for (const auto& a : value.attributes)
-        if (a.name && !by_name.contains(*a.name)) by_name.emplace(*a.name, detail::write_json(a));
-    context.as_object()["attributesByName"] = std::move(by_name);
-    return context;
+    if (const auto* attributes = document->if_contains("attributes"); attributes && attributes->is_array())
+        for (const auto& a : attributes->get_array()) {
+            const auto* name = a.is_object() ? a.get_object().if_contains("name") : nullptr;
+            if (name && name->is_string()) by_name.emplace(name->get_string(), a); // keeps the first
+        }
+    (*document)["attributesByName"] = std::move(by_name);
+    return incident_document;
 }
+
+/// The same for an incident read by the SDK, written back as JSON (`to_json`): members in the
+/// order they were read, missing ones filled in as `to_json` describes.
+inline boost::json::value template_context(const incident& value) { return template_context(to_json(value)); }
 
 /// Renders a request template and reads the result. A result that is not JSON (say, a value
 /// with a quote inside `"{{{...}}}"`) gives `error::syntax` with the line and column in the

@@ -4,7 +4,8 @@
 // and whether it is required. Reading and writing both walk that description, so the two
 // can never disagree. A type with an `unknown_members` object keeps members it does not
 // know (tolerant formats such as the incident); any other type rejects them (closed formats
-// such as the patch).
+// such as the patch). A type with a `member_order` list keeps the order its members came in,
+// and writing follows it: templates show that order (`#each`, `@key`).
 #pragma once
 
 #include <allquiet/webhook/detail/text_position.hpp>
@@ -156,6 +157,11 @@ concept keeps_unknown_members = requires(T t) {
 };
 
 template <class T>
+concept keeps_member_order = requires(T t) {
+    { t.member_order } -> std::same_as<std::vector<std::string>&>;
+};
+
+template <class T>
 constexpr bool omits_unset() {
     if constexpr (requires { json_fields<T>::omit_unset; })
         return json_fields<T>::omit_unset;
@@ -294,6 +300,11 @@ void read_described(json_reader& r, const json::value& v, T& out) {
     if (!object) fail_type(r, v, "an object");
 
     std::array<bool, count> seen{};
+    // Whether the members came as writing puts them anyway: every described one in order,
+    // then the unknown ones. Then `member_order` stays empty, which costs a document from the
+    // service nothing.
+    std::size_t known_count = 0, unknown_count = 0;
+    bool in_written_order = true;
     for (const auto& member : *object) {
         json_scope step(r, member.key());
         bool known = false;
@@ -301,14 +312,20 @@ void read_described(json_reader& r, const json::value& v, T& out) {
             if (known || f.name != member.key()) return;
             known = true;
             seen[index] = true;
+            in_written_order = in_written_order && index == known_count++ && unknown_count == 0;
             read_json(r, member.value(), out.*(f.member));
         });
         if (known) continue;
+        ++unknown_count;
         if constexpr (keeps_unknown_members<T>)
             out.unknown_members.insert_or_assign(member.key(), member.value());
         else
             r.fail(error::unknown_member, "not a member of this object");
     }
+    if constexpr (keeps_member_order<T>)
+        if (!in_written_order || known_count != count)
+            for (const auto& member : *object)
+                out.member_order.emplace_back(member.key());
     for_each_field<T>([&](const auto& f, std::size_t index) {
         if (f.required && !seen[index]) r.fail_at(f.name, error::missing_member, {});
     });
@@ -405,15 +422,40 @@ json::value write_json(const std::vector<T>& items) {
     return out;
 }
 
+/// Writes one described member into `out`, unless it is there already or is an unset optional
+/// its type leaves out.
+template <class T, class Field>
+void write_field(const T& in, const Field& f, json::object& out) {
+    const auto& member = in.*(f.member);
+    if constexpr (is_optional<std::decay_t<decltype(member)>>::value)
+        if (omits_unset<T>() && !member) return;
+    if constexpr (keeps_member_order<T>)
+        if (out.contains(f.name)) return;
+    out.emplace(f.name, write_json(member));
+}
+
+/// Writes the member called `name`, known or unknown, if the value has it.
+template <class T>
+void write_member_named(const T& in, std::string_view name, json::object& out) {
+    bool known = false;
+    for_each_field<T>([&](const auto& f, std::size_t) {
+        if (known || f.name != name) return;
+        known = true;
+        write_field(in, f, out);
+    });
+    if constexpr (keeps_unknown_members<T>)
+        if (const auto* extra = in.unknown_members.if_contains(name); !known && extra) out.emplace(name, *extra);
+}
+
+/// Members in the order they were read, then the other known members in their described
+/// order, then the other unknown ones (emplace leaves a member already written alone).
 template <class T>
 requires described<T> json::value write_json(const T& in) {
     json::object out;
-    for_each_field<T>([&](const auto& f, std::size_t) {
-        const auto& member = in.*(f.member);
-        if constexpr (is_optional<std::decay_t<decltype(member)>>::value)
-            if (omits_unset<T>() && !member) return;
-        out.emplace(f.name, write_json(member));
-    });
+    if constexpr (keeps_member_order<T>)
+        for (const auto& name : in.member_order)
+            write_member_named(in, name, out);
+    for_each_field<T>([&](const auto& f, std::size_t) { write_field(in, f, out); });
     if constexpr (keeps_unknown_members<T>)
         for (const auto& extra : in.unknown_members)
             out.emplace(extra.key(), extra.value());
