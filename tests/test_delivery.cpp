@@ -9,9 +9,11 @@
 #include <allquiet/webhook/mock_receiver.hpp>
 
 #include <boost/asio/ssl.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <future>
 #include <thread>
 
 namespace aq = allquiet::webhook;
@@ -40,7 +42,9 @@ const char* resolve_config = R"({"secrets": ["dev-secret"], "rules": [
     {"name": "hang", "match": {"path": "/hang"}, "respond": {"fault": "timeout"}},
     {"name": "reset", "match": {"path": "/reset"}, "respond": {"fault": "reset"}},
     {"name": "junk", "match": {"path": "/junk"}, "respond": {"body": "this is no patch"}},
-    {"name": "fail", "match": {"path": "/fail"}, "respond": {"status": 503}}]})";
+    {"name": "fail", "match": {"path": "/fail"}, "respond": {"status": 503}},
+    {"name": "no content", "match": {"path": "/no-content"}, "respond": {"status": 204}},
+    {"name": "empty object", "match": {"path": "/empty-object"}, "respond": {"body": "{}"}}]})";
 
 aq::delivery_options signed_with(const std::string& secret) {
     aq::delivery_options options;
@@ -113,6 +117,18 @@ BOOST_AUTO_TEST_CASE(failures_are_reported_not_thrown) {
     BOOST_TEST(aq::apply_delivery(sample, no_updates).error().detail ==
                "the template does not set enableIncidentUpdates");
 
+    // An answer without a body changes nothing; `{}` is a body that is no patch.
+    const auto no_content = aq::deliver(request_to(receiver.url() + "/no-content"), signed_with("dev-secret"));
+    BOOST_TEST(no_content.succeeded());
+    BOOST_TEST(!no_content.patch.has_value());
+    BOOST_TEST(json::serialize(aq::to_json(aq::apply_delivery(sample, no_content).value())) ==
+               json::serialize(aq::to_json(sample)));
+    const auto empty_object =
+        aq::deliver(request_to(receiver.url() + "/empty-object"), signed_with("dev-secret"));
+    BOOST_TEST_REQUIRE(empty_object.patch.has_value());
+    BOOST_TEST(aq::apply_delivery(sample, empty_object).error().message() ==
+               "/operations: required member missing");
+
     const auto closed_port = [] {
         aq::mock_receiver gone;
         return gone.port();
@@ -124,6 +140,45 @@ BOOST_AUTO_TEST_CASE(failures_are_reported_not_thrown) {
     auto bad = request_to("http://127.0.0.1/");
     bad.method = "BREW";
     BOOST_TEST(aq::deliver(bad).error == aq::error::invalid_method);
+}
+
+BOOST_AUTO_TEST_CASE(the_timeout_holds_while_the_name_resolves) {
+    // A resolver that never answers, as getaddrinfo waiting out an unreachable DNS server.
+    auto released = std::make_shared<std::promise<void>>();
+    std::shared_future<void> release = released->get_future().share();
+    auto options = signed_with("dev-secret");
+    options.timeout = 300ms;
+    options.resolve = [release](const std::string&, std::uint16_t) {
+        release.wait_for(60s);
+        return std::vector<net::ip::tcp::endpoint>{};
+    };
+    const auto sent = aq::deliver(request_to("http://dns-never-answers.example:8080/x"), options);
+    released->set_value();
+    BOOST_TEST((sent.error == boost::beast::error::timeout));
+    BOOST_TEST(sent.error_detail == "no answer within 300 ms");
+    BOOST_TEST(sent.duration < 10s); // 300 ms when correct; the resolver would hold it 60 s
+
+    options.resolve = [](const std::string&, std::uint16_t) -> std::vector<net::ip::tcp::endpoint> {
+        throw boost::system::system_error(net::error::host_not_found);
+    };
+    const auto unknown = aq::deliver(request_to("http://no-such-host.example/x"), options);
+    BOOST_TEST((unknown.error == net::error::host_not_found));
+    BOOST_TEST(unknown.error_detail.find("the host name has no address") == 0u, unknown.error_detail);
+}
+
+BOOST_AUTO_TEST_CASE(a_resolver_can_pin_a_name_to_an_address) {
+    aq::mock_receiver receiver(resolve_config);
+    auto options = signed_with("dev-secret");
+    std::string asked;
+    options.resolve = [&asked](const std::string& host, std::uint16_t port) {
+        asked = host;
+        return std::vector<net::ip::tcp::endpoint>{{net::ip::make_address("127.0.0.1"), port}};
+    };
+    const auto sent = aq::deliver(
+        request_to("http://receiver.test:" + std::to_string(receiver.port()) + "/resolve"), options);
+    BOOST_TEST(sent.succeeded(), sent.error_detail);
+    BOOST_TEST(asked == "receiver.test");
+    BOOST_TEST(*receiver.journal().back().header("Host") == "receiver.test:" + std::to_string(receiver.port()));
 }
 
 BOOST_AUTO_TEST_CASE(https_with_a_certificate_the_test_makes) {

@@ -21,12 +21,32 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace allquiet::webhook {
+
+/// Turns a host name and port into addresses to try in order; throws `boost::system::system_error`
+/// when the name has none.
+using name_resolver = std::function<std::vector<boost::asio::ip::tcp::endpoint>(const std::string& host,
+                                                                                std::uint16_t port)>;
+
+/// The system's resolver (getaddrinfo), blocking.
+inline std::vector<boost::asio::ip::tcp::endpoint> system_resolve(const std::string& host, std::uint16_t port) {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::resolver resolver(io);
+    std::vector<boost::asio::ip::tcp::endpoint> out;
+    for (const auto& entry : resolver.resolve(host, std::to_string(port)))
+        out.push_back(entry.endpoint());
+    return out;
+}
 
 /// How a delivery is sent.
 struct delivery_options {
@@ -43,6 +63,10 @@ struct delivery_options {
     std::optional<std::string> ca_file;
     /// Longest answer body read; a longer one is a transport error.
     std::size_t max_response_body = 1 << 20;
+    /// How the URL's host becomes addresses: the system's resolver, or one that pins names to
+    /// addresses. It runs on a thread of its own, so `timeout` holds however long it takes; it
+    /// may outlive the call when it overruns, so it must own what it uses.
+    name_resolver resolve = system_resolve;
 };
 
 /// The receiver's answer.
@@ -62,7 +86,11 @@ struct delivery {
     boost::system::error_code error;
     std::string error_detail;
     std::chrono::microseconds duration{0};
-    /// With `enableIncidentUpdates` and a 2xx answer: the body read as a patch, or why it is not one.
+    /// The template asked for incident updates (`enableIncidentUpdates`).
+    bool incident_updates = false;
+    /// With incident updates and a 2xx answer that has a body: the body read as a patch, or why
+    /// it is not one. An answer without a body (204, or 200 with none) is no patch: nothing
+    /// changes. `{}` is a body, and not a patch: the public API refuses a patch without operations.
     std::optional<result<webhook::patch>> patch;
 
     /// An answer with a 2xx status arrived.
@@ -115,11 +143,55 @@ void exchange_http(Stream& stream, boost::beast::tcp_stream& transport, const ht
     out.response = std::move(response);
 }
 
+/// Resolves on a thread of its own and waits until the deadline at most. A resolver can take
+/// longer than any timeout (getaddrinfo waits out an unreachable DNS server, and Asio's
+/// resolver joins its thread when destroyed); past the deadline the thread is left to finish
+/// alone, holding only its own copies.
+inline std::vector<boost::asio::ip::tcp::endpoint> resolve_before(const name_resolver& resolve,
+                                                                  const std::string& host, std::uint16_t port,
+                                                                  std::chrono::steady_clock::time_point deadline,
+                                                                  boost::system::error_code& ec) {
+    struct outcome {
+        std::mutex lock;
+        std::condition_variable finished;
+        bool done = false;
+        std::vector<boost::asio::ip::tcp::endpoint> endpoints;
+        boost::system::error_code error;
+    };
+    auto shared = std::make_shared<outcome>();
+    std::thread([shared, resolve, host, port] {
+        std::vector<boost::asio::ip::tcp::endpoint> found;
+        boost::system::error_code error;
+        try {
+            found = resolve(host, port);
+        } catch (const boost::system::system_error& e) {
+            error = e.code();
+        } catch (...) {
+            error = boost::asio::error::host_not_found;
+        }
+        if (!error && found.empty()) error = boost::asio::error::host_not_found;
+        const std::lock_guard hold(shared->lock);
+        shared->endpoints = std::move(found);
+        shared->error = error;
+        shared->done = true;
+        shared->finished.notify_one();
+    }).detach();
+    std::unique_lock hold(shared->lock);
+    if (!shared->finished.wait_until(hold, deadline, [&] { return shared->done; })) {
+        ec = boost::beast::error::timeout;
+        return {};
+    }
+    ec = shared->error;
+    return std::move(shared->endpoints);
+}
+
 inline std::string describe_transport_error(const boost::system::error_code& ec,
                                             const delivery_options& options) {
     if (ec == boost::beast::error::timeout)
         return "no answer within " + std::to_string(options.timeout.count()) + " ms";
     if (ec == boost::asio::error::connection_refused) return "connection refused";
+    if (ec == boost::asio::error::host_not_found || ec == boost::asio::error::host_not_found_try_again)
+        return "the host name has no address (" + ec.message() + ")";
     if (ec == boost::asio::error::connection_reset || ec == boost::beast::http::error::end_of_stream ||
         ec == boost::asio::error::eof)
         return "connection closed without an answer";
@@ -158,21 +230,13 @@ inline delivery deliver(const request_description& description, const delivery_o
     const auto& url = out.request.url;
 
     // Resolve and connect under the same deadline.
-    tcp::resolver resolver(io);
-    resolver.async_resolve(url.host, std::to_string(url.port),
-                           [&](boost::system::error_code ec, tcp::resolver::results_type found) {
-                               if (ec) {
-                                   out.error = ec;
-                                   return;
-                               }
-                               transport.expires_at(deadline);
-                               transport.async_connect(found,
-                                                       [&](boost::system::error_code connect_ec,
-                                                           const tcp::endpoint&) { out.error = connect_ec; });
-                           });
-    io.run_until(deadline + std::chrono::milliseconds(50));
-    io.restart();
-    if (!out.error && !transport.socket().is_open()) out.error = boost::beast::error::timeout;
+    const auto endpoints = detail::resolve_before(options.resolve, url.host, url.port, deadline, out.error);
+    if (!out.error) {
+        transport.expires_at(deadline);
+        transport.async_connect(endpoints, [&](boost::system::error_code ec, const tcp::endpoint&) { out.error = ec; });
+        io.run();
+        io.restart();
+    }
 
     if (!out.error) {
         if (url.scheme == "https") {
@@ -202,20 +266,21 @@ inline delivery deliver(const request_description& description, const delivery_o
         out.error_detail = detail::describe_transport_error(out.error, options);
         return out;
     }
-    if (description.enable_incident_updates && out.succeeded()) out.patch = parse_patch(out.response->body);
+    out.incident_updates = description.enable_incident_updates;
+    if (out.incident_updates && out.succeeded() && !out.response->body.empty())
+        out.patch = parse_patch(out.response->body);
     return out;
 }
 
-/// The incident after the delivery's patch: an error when the template did not ask for updates,
-/// no 2xx answer came, or the answer is not a valid patch; the incident itself is never changed.
+/// The incident after the delivery's patch, on a copy: unchanged for a 2xx answer without a
+/// body; an error when the template did not ask for updates, no 2xx answer came, or the body is
+/// not a valid patch.
 inline result<incident> apply_delivery(const incident& target, const delivery& sent,
                                        const apply_options& options = {}) {
-    if (!sent.patch) {
-        return input_error{error::missing_member,
-                           {},
-                           sent.succeeded() ? "the template does not set enableIncidentUpdates"
-                                            : "no 2xx answer to read a patch from"};
-    }
+    if (!sent.incident_updates)
+        return input_error{error::missing_member, {}, "the template does not set enableIncidentUpdates"};
+    if (!sent.succeeded()) return input_error{error::missing_member, {}, "no 2xx answer to read a patch from"};
+    if (!sent.patch) return target; // an answer without a body changes nothing
     if (!*sent.patch) return sent.patch->error();
     return apply_patch(target, sent.patch->value(), options);
 }
