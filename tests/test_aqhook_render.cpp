@@ -57,6 +57,27 @@ BOOST_AUTO_TEST_CASE(renders_against_a_given_incident_and_shows_text_or_http) {
     std::remove(incident.c_str());
 }
 
+BOOST_AUTO_TEST_CASE(renders_the_incident_as_given) {
+    // Member order, nulls and missing members as the file has them, as Handlebars.js sees them.
+    const auto incident = test_support::write_temp_file(
+        "render-as-given.json", R"({"events": [{"id": "e1", "severity": "Minor", "status": "Open",
+        "modification": {"timestamp": "2026-01-01T00:00:00Z"}}], "integration": null})");
+    const auto keys = test_support::write_temp_file(
+        "render-keys.hbs",
+        "{{#each (lookup events 0)}}{{@key}} {{/each}}|{{#with integration}}set{{else}}null{{/with}}");
+    const auto r = run_process({aqhook, "render", "--template", keys, "--incident", incident, "--show", "text"});
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(r.out == "id severity status modification |null");
+    // Strict mode sees what the file leaves out.
+    const auto title = test_support::write_temp_file("render-title.hbs", "{{title}}");
+    const auto strict =
+        run_process({aqhook, "render", "--template", title, "--incident", incident, "--show", "text", "--strict"});
+    BOOST_TEST(strict.exit_code == 2);
+    BOOST_TEST(strict.err.find("\"title\" not defined") != std::string::npos, strict.err);
+    for (const auto& path : {incident, keys, title})
+        std::remove(path.c_str());
+}
+
 BOOST_AUTO_TEST_CASE(bad_input_exits_2_with_the_reason) {
     const auto syntax = test_support::write_temp_file("render-syntax.hbs",
                                                       "{\"method\": \"POST\",\n \"url\": \"{{#if id}}\"}");
@@ -82,7 +103,9 @@ BOOST_AUTO_TEST_CASE(bad_input_exits_2_with_the_reason) {
     BOOST_TEST(bad_incident.err.find("/title") != std::string::npos);
 
     BOOST_TEST(run_process({aqhook, "render"}).exit_code == 2);
-    BOOST_TEST(run_process({aqhook, "render", "--template", "/nonexistent"}).exit_code == 2);
+    const auto missing = run_process({aqhook, "render", "--template", "/nonexistent"});
+    BOOST_TEST(missing.exit_code == 2);
+    BOOST_TEST(missing.err.find("--template: cannot read /nonexistent") != std::string::npos, missing.err);
     BOOST_TEST(run_process({aqhook, "render", "--template", request_template, "--show", "pdf"}).exit_code ==
                2);
     for (const auto& p : {syntax, not_json, incident})

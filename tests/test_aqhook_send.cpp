@@ -28,7 +28,9 @@ const char* receiver_config = R"({"secrets": ["dev-secret"], "rules": [
     {"name": "ticket", "match": {"path": "/ticket"}, "respond": {"patch": {"operations": {"upsertAttributes": {"attributes": [{"name": "Ticket", "value": "OPS-7"}]}}}}},
     {"name": "hang", "match": {"path": "/hang"}, "respond": {"fault": "timeout"}},
     {"name": "reset", "match": {"path": "/reset"}, "respond": {"fault": "reset"}},
-    {"name": "junk", "match": {"path": "/junk"}, "respond": {"body": "no patch here"}}]})";
+    {"name": "junk", "match": {"path": "/junk"}, "respond": {"body": "no patch here"}},
+    {"name": "no content", "match": {"path": "/no-content"}, "respond": {"status": 204}},
+    {"name": "empty object", "match": {"path": "/empty-object"}, "respond": {"body": "{}"}}]})";
 
 std::vector<std::string> send_args(const aq::mock_receiver& receiver, const std::string& path,
                                    std::vector<std::string> extra = {}) {
@@ -92,6 +94,16 @@ BOOST_AUTO_TEST_CASE(send_failures_exit_1_with_the_reason) {
     const auto junk = run_process(send_args(receiver, "/junk", {"--apply"}));
     BOOST_TEST(junk.exit_code == 1);
     BOOST_TEST(junk.out.find("== The answer is not a patch that applies") != std::string::npos, junk.out);
+
+    // No body: nothing changes. `{}`: a body, and no patch.
+    const auto no_content = run_process(send_args(receiver, "/no-content", {"--apply"}));
+    BOOST_TEST(no_content.exit_code == 0, no_content.out);
+    BOOST_TEST(no_content.out.find("== The answer has no body: no patch, the incident stays as it is") !=
+                   std::string::npos,
+               no_content.out);
+    const auto empty_object = run_process(send_args(receiver, "/empty-object", {"--apply"}));
+    BOOST_TEST(empty_object.exit_code == 1);
+    BOOST_TEST(empty_object.out.find("/operations: required member missing") != std::string::npos, empty_object.out);
 }
 
 BOOST_AUTO_TEST_CASE(replay_sends_what_each_mode_selects) {

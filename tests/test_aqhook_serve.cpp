@@ -108,7 +108,15 @@ BOOST_AUTO_TEST_CASE(bad_start_up_input_exits_2_with_the_reason) {
     const auto empty_list = test_support::write_temp_file("serve-empty.json", R"({"ips": []})");
     BOOST_TEST(run_process({aqhook, "serve", "--port", "0", "--allow-ips", empty_list}).exit_code == 2);
     BOOST_TEST(run_process({aqhook, "serve", "--port", "70000"}).exit_code == 2);
-    BOOST_TEST(run_process({aqhook, "serve", "--config", "/nonexistent.json"}).exit_code == 2);
+    // An unreadable file is named with its option and the reason.
+    for (const char* option : {"--config", "--allow-ips", "--admin-token-file", "--secret-file"}) {
+        const auto unreadable = run_process({aqhook, "serve", option, "/nonexistent.json"});
+        BOOST_TEST(unreadable.exit_code == 2);
+        BOOST_TEST(unreadable.err.find(std::string(option) +
+                                       ": cannot read /nonexistent.json (No such file or directory)") !=
+                       std::string::npos,
+                   unreadable.err);
+    }
     BOOST_TEST(run_process({aqhook, "serve", "--policy", "lenient", "--port", "0"}).exit_code == 2);
     BOOST_TEST(run_process({aqhook, "serve", "--host", "not-an-address", "--port", "0"}).exit_code == 2);
     const auto help = run_process({aqhook, "serve", "--help"});

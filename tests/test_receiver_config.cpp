@@ -110,6 +110,11 @@ BOOST_AUTO_TEST_CASE(command_line_overrides_apply_to_every_document) {
 
     overrides.tolerance_seconds = nullptr; // --no-tolerance
     BOOST_TEST(!parse_receiver_config("{}", overrides).value()->tolerance.enabled);
+
+    // A secret given on the command line and in the file (or twice on the command line) is kept once.
+    overrides.secrets = {"from-file", "from-cli", "from-cli"};
+    BOOST_TEST(parse_receiver_config(R"({"secrets": ["from-file"]})", overrides).value()->secrets ==
+               (std::vector<std::string>{"from-file", "from-cli"}));
 }
 
 BOOST_AUTO_TEST_CASE(errors_name_the_member_and_the_rule) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace aqhook {
@@ -49,7 +50,8 @@ struct secret_options {
     std::vector<std::string> collect() const;
 };
 
-/// The whole content of a file, or of standard input for "-"; throws usage_error.
-std::string read_file_or_stdin(const std::string& path);
+/// The whole content of a file, or of standard input for "-"; throws usage_error naming the
+/// option the path came from.
+std::string read_file_or_stdin(const std::string& path, std::string_view option);
 
 } // namespace aqhook

@@ -8,6 +8,8 @@
 #include <allquiet/webhook/incident.hpp>
 #include <allquiet/webhook/request_template.hpp>
 
+#include <boost/json/value.hpp>
+
 #include <optional>
 #include <string>
 
@@ -21,8 +23,15 @@ command_runner add_apply_command(CLI::App& program);
 command_runner add_sign_command(CLI::App& program);
 command_runner add_verify_command(CLI::App& program);
 
+/// An incident as given: the document, which templates render against as All Quiet renders the
+/// JSON it has, and the SDK's reading of it, which checks it and which patches apply to.
+struct loaded_incident {
+    boost::json::value document;
+    allquiet::webhook::incident model;
+};
+
 /// The incident in a file, or the built-in sample without one; throws usage_error.
-allquiet::webhook::incident load_incident(const std::optional<std::string>& path);
+loaded_incident load_incident(const std::optional<std::string>& path);
 
 /// A compiled request template from a file; throws usage_error.
 allquiet::webhook::handlebars_template load_template(const std::string& path);

@@ -13,16 +13,21 @@ namespace aq = allquiet::webhook;
 
 namespace aqhook {
 
-aq::incident load_incident(const std::optional<std::string>& path) {
-    const std::string text = path ? read_file_or_stdin(*path) : std::string(sample_incident_json);
-    auto incident = aq::parse_incident(text);
-    if (!incident) throw usage_error((path ? *path : "sample incident") + ": " + incident.error().message());
-    return std::move(*incident);
+loaded_incident load_incident(const std::optional<std::string>& path) {
+    const std::string text = path ? read_file_or_stdin(*path, "--incident") : std::string(sample_incident_json);
+    auto fail = [&](const aq::input_error& e) {
+        return usage_error((path ? "--incident: " + *path : "sample incident") + ": " + e.message());
+    };
+    auto document = aq::detail::parse_json_text(text);
+    if (!document) throw fail(document.error());
+    auto incident = aq::incident_from_json(*document);
+    if (!incident) throw fail(incident.error());
+    return {std::move(*document), std::move(*incident)};
 }
 
 aq::handlebars_template load_template(const std::string& path) {
-    auto compiled = aq::handlebars_template::compile(read_file_or_stdin(path));
-    if (!compiled) throw usage_error(path + ": " + compiled.error().message());
+    auto compiled = aq::handlebars_template::compile(read_file_or_stdin(path, "--template"));
+    if (!compiled) throw usage_error("--template: " + path + ": " + compiled.error().message());
     return std::move(*compiled);
 }
 
@@ -50,7 +55,7 @@ struct render_options {
 
 int render(const render_options& given) {
     const auto request_template = load_template(given.template_path);
-    const auto context = aq::template_context(load_incident(given.incident_path));
+    const auto context = aq::template_context(load_incident(given.incident_path).document);
     aq::render_options options;
     options.strict = given.strict;
     if (given.show == "text") {

@@ -58,10 +58,10 @@ struct delivery_settings {
         return out;
     }
 
-    /// The template rendered against `incident`, sent to --url when given.
+    /// The template rendered against a context, sent to --url when given.
     aq::request_description render(const aq::handlebars_template& request_template,
-                                   const aq::incident& incident) const {
-        auto description = aq::render_request(request_template, incident);
+                                   const boost::json::value& context) const {
+        auto description = aq::render_request(request_template, context);
         if (!description) throw usage_error("rendering: " + description.error().message());
         if (const auto given = value_of(url)) {
             if (const auto parsed = aq::parse_http_url(*given); !parsed)
@@ -130,8 +130,9 @@ bool show_delivery(const aq::delivery& sent) {
 }
 
 int send(const send_options& given) {
-    const auto incident = load_incident(value_of(given.incident));
-    const auto description = given.delivery.render(load_template(given.template_path), incident);
+    const auto [document, incident] = load_incident(value_of(given.incident));
+    const auto description =
+        given.delivery.render(load_template(given.template_path), aq::template_context(document));
     const auto sent = aq::deliver(description, given.delivery.options());
     if (!show_delivery(sent)) return exit_check_failed;
     if (!given.apply) return exit_ok;
@@ -143,8 +144,12 @@ int send(const send_options& given) {
         std::cout << "\n== The answer is not a patch that applies\n" << patched.error().message() << "\n";
         return exit_check_failed;
     }
-    std::cout << "\n== Incident after the patch\n";
-    print_patched(std::cout, incident, *patched);
+    if (sent.patch) {
+        std::cout << "\n== Incident after the patch\n";
+        print_patched(std::cout, incident, *patched);
+    } else {
+        std::cout << "\n== The answer has no body: no patch, the incident stays as it is\n";
+    }
     if (const auto path = value_of(given.output_incident)) {
         std::ofstream out(*path, std::ios::binary);
         if (!(out << boost::json::serialize(aq::to_json(*patched)) << "\n"))
@@ -161,7 +166,7 @@ struct replay_options {
 };
 
 int replay(const replay_options& given) {
-    const auto incident = load_incident(given.incident_path);
+    const auto incident = load_incident(given.incident_path).model;
     const auto request_template = load_template(given.template_path);
     const auto options = given.delivery.options();
     const auto mode = *aq::forwarding_mode_from_string(given.mode_name);
@@ -172,7 +177,8 @@ int replay(const replay_options& given) {
     std::size_t n = 0;
     for (const std::size_t index : events) {
         const auto& m = incident.events[index].modification;
-        const auto description = given.delivery.render(request_template, aq::incident_as_of(incident, index));
+        const auto description =
+            given.delivery.render(request_template, aq::template_context(aq::incident_as_of(incident, index)));
         const auto sent = aq::deliver(description, options);
         all_succeeded = all_succeeded && sent.succeeded();
         std::cout << "#" << ++n << " " << (m.intent ? m.intent->text() : "-") << " at "
@@ -189,9 +195,9 @@ struct apply_options {
 };
 
 int apply(const apply_options& given) {
-    const auto incident = load_incident(given.incident_path);
-    auto patch = aq::parse_patch(read_file_or_stdin(given.patch_path));
-    if (!patch) throw usage_error(given.patch_path + ": " + patch.error().message());
+    const auto incident = load_incident(given.incident_path).model;
+    auto patch = aq::parse_patch(read_file_or_stdin(given.patch_path, "--patch"));
+    if (!patch) throw usage_error("--patch: " + given.patch_path + ": " + patch.error().message());
     aq::apply_options options;
     options.enforce_allowed_intents = !given.ignore_allowed_intents;
     auto patched = aq::apply_patch(incident, *patch, options);

@@ -108,7 +108,7 @@ void declare_journal_and_admin_options(CLI::App& command, serve_options& o) {
 std::optional<std::string> admin_token_from(const serve_options& o) {
     const auto path = value_of(o.admin_token_file);
     if (!path) return admin_token_for(o.host, std::nullopt);
-    const auto content = read_file_or_stdin(*path);
+    const auto content = read_file_or_stdin(*path, "--admin-token-file");
     const auto token = content.substr(0, content.find_first_of("\r\n"));
     if (token.size() < 16)
         throw usage_error("--admin-token-file: " + *path + ": a token has at least 16 characters");
@@ -125,7 +125,7 @@ receiver_settings settings_from(const serve_options& o) {
     if (o.tolerance->count()) settings.overrides.tolerance_seconds = o.tolerance->as<std::int64_t>();
     if (o.no_tolerance) settings.overrides.tolerance_seconds = nullptr;
     if (const auto path = value_of(o.allow_ips)) {
-        auto list = aq::parse_address_list(read_file_or_stdin(*path));
+        auto list = aq::parse_address_list(read_file_or_stdin(*path, "--allow-ips"));
         if (!list) throw usage_error("--allow-ips: " + *path + ": " + list.error().message());
         if (list->ranges.empty())
             throw usage_error("--allow-ips: " + *path +
@@ -177,7 +177,7 @@ int serve(const serve_options& o) {
     if (host_error) throw usage_error("--host: '" + o.host + "' is not an IP address");
     const auto config_path = value_of(o.config);
     const std::string config_text =
-        config_path ? read_file_or_stdin(*config_path) : std::string(default_config_json);
+        config_path ? read_file_or_stdin(*config_path, "--config") : std::string(default_config_json);
     auto settings = settings_from(o);
     const bool print_admin_url = settings.admin.token && !o.admin_token_file->count();
     std::optional<receiver_state> state;

@@ -257,8 +257,9 @@ json::value apply_overrides(json::value document, const config_overrides& overri
         auto& secrets = (*object)["secrets"];
         if (secrets.is_null()) secrets = json::array();
         if (auto* list = secrets.if_array())
-            for (const auto& s : overrides.secrets)
-                list->push_back(json::string(s));
+            for (const auto& s : overrides.secrets) // a secret given twice is tried once
+                if (std::find(list->begin(), list->end(), json::value(s)) == list->end())
+                    list->push_back(json::string(s));
     }
     if (overrides.signing_method) (*object)["signingMethod"] = *overrides.signing_method;
     if (overrides.tolerance_seconds) (*object)["toleranceSeconds"] = *overrides.tolerance_seconds;
