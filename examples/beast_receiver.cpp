@@ -34,10 +34,12 @@ http::response<http::string_body> answer(const aq::verifier& verifier,
         response.body() = boost::json::serialize(boost::json::object{{"error", std::move(reason)}});
     };
 
-    // The signature covers the raw body: verify before parsing anything.
-    if (const aq::verification check = verifier.check(request); !check)
-        reply_error(http::status::unauthorized, check.error.message());
-    else if (const auto incident = aq::parse_incident(request.body()); !incident)
+    // The signature covers the raw body: verify before parsing anything. The client learns only
+    // that it was refused; why goes to the log, where an attacker cannot read it.
+    if (const aq::verification check = verifier.check(request); !check) {
+        reply_error(http::status::unauthorized, "signature not valid");
+        std::cerr << "refused a delivery: " << check.error.message() << "\n";
+    } else if (const auto incident = aq::parse_incident(request.body()); !incident)
         reply_error(http::status::bad_request, "not an incident: " + incident.error().message());
     else // The answer is a patch: All Quiet applies it to the incident (with incident updates on).
         response.body() = boost::json::serialize(aq::to_json(

@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
             std::cerr << "refused a delivery: " << check.error.message() << "\n"; // the reason stays here
             return;
         }
-        response.set_content("{}", "application/json"); // 200 with an empty patch: nothing changes
+        response.status = 204; // no body, so no patch: the incident stays as it is
     });
     // [/doc:httplib_handler]
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds tests/consumer/consumer.cpp against allquiet-webhook three ways, as users do, and runs
-# each: pkg-config and CMake against a `meson install` of BUILD_DIR (into a scratch folder:
+# Builds two examples against the checkout with the flags the docs give, then
+# tests/consumer/consumer.cpp against allquiet-webhook three ways, as users do, and runs each:
+# pkg-config and CMake against a `meson install` of BUILD_DIR (into a scratch folder:
 # both files are relocatable), and a Meson project that takes SOURCE_DIR as a subproject through
 # packaging/allquiet-webhook.wrap.
 # usage: run.sh BUILD_DIR SOURCE_DIR
@@ -14,6 +15,15 @@ meson install -C "$build_dir" --destdir "$scratch/stage" --quiet
 prefix=$(find "$scratch/stage" -path '*/pkgconfig/allquiet-webhook.pc' -printf '%h/../../..\n' | head -1)
 prefix=$(realpath "$prefix")
 echo "installed into $prefix"
+
+echo "== a checkout, nothing installed (the commands of docs/getting-started.md)"
+(cd "$scratch" && ln -s "$source_dir" allquiet-webhook &&
+  c++ -std=c++20 -I allquiet-webhook/include allquiet-webhook/examples/beast_receiver.cpp -o app \
+    -lboost_json -lssl -lcrypto -pthread &&
+  c++ -std=c++20 -I allquiet-webhook/include allquiet-webhook/examples/httplib_receiver.cpp \
+    -o httplib_receiver -lcpp-httplib -lboost_json -lcrypto -pthread)
+ALLQUIET_WEBHOOK_SECRET= "$scratch/app" 0 2>/dev/null && exit 1 # runs, and refuses to start without a secret
+echo "built"
 
 echo "== pkg-config"
 export PKG_CONFIG_PATH=$(dirname "$(find "$prefix" -name allquiet-webhook.pc)")
