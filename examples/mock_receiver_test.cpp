@@ -2,6 +2,7 @@
 // under test) against the mock receiver, started in the test process on a free port.
 #define BOOST_TEST_MODULE mock_receiver_example
 #include <allquiet/webhook.hpp>
+#include <allquiet/webhook/delivery.hpp>
 #include <allquiet/webhook/mock_receiver.hpp>
 
 #include <boost/test/unit_test.hpp>

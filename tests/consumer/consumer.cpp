@@ -1,6 +1,7 @@
 // A program built against an installed (or subproject) allquiet-webhook, as a user builds one:
 // it signs a delivery, sends it to the in-process mock receiver, and checks what came back.
 #include <allquiet/webhook.hpp>
+#include <allquiet/webhook/delivery.hpp>
 #include <allquiet/webhook/mock_receiver.hpp>
 
 #include <iostream>
