@@ -77,13 +77,14 @@ enum class error {
 
     /// A template that does not compile.
     template_syntax,
-    /// A call with parameters of a helper that does not exist.
+    /// A call with parameters of a helper that does not exist, or a name Handlebars.js reserves.
     missing_helper,
-    /// In strict mode, a path that names nothing.
+    /// In strict mode: a path, `@data` or a call's name that names nothing.
     missing_value,
-    /// A helper reported an error (wrong arguments to a built-in, or a C++ helper threw).
+    /// A helper reported an error (wrong arguments to a built-in, a block helper without a block,
+    /// or a C++ helper threw).
     helper_failed,
-    /// Rendering passed the output size or nesting depth limit.
+    /// Rendering passed the output size, nesting depth or step limit.
     render_limit,
 };
 
