@@ -65,13 +65,14 @@ BOOST_AUTO_TEST_CASE(renders_the_incident_as_given) {
     const auto keys = test_support::write_temp_file(
         "render-keys.hbs",
         "{{#each (lookup events 0)}}{{@key}} {{/each}}|{{#with integration}}set{{else}}null{{/with}}");
-    const auto r = run_process({aqhook, "render", "--template", keys, "--incident", incident, "--show", "text"});
+    const auto r =
+        run_process({aqhook, "render", "--template", keys, "--incident", incident, "--show", "text"});
     BOOST_TEST(r.exit_code == 0, r.err);
     BOOST_TEST(r.out == "id severity status modification |null");
     // Strict mode sees what the file leaves out.
     const auto title = test_support::write_temp_file("render-title.hbs", "{{title}}");
-    const auto strict =
-        run_process({aqhook, "render", "--template", title, "--incident", incident, "--show", "text", "--strict"});
+    const auto strict = run_process(
+        {aqhook, "render", "--template", title, "--incident", incident, "--show", "text", "--strict"});
     BOOST_TEST(strict.exit_code == 2);
     BOOST_TEST(strict.err.find("\"title\" not defined") != std::string::npos, strict.err);
     for (const auto& path : {incident, keys, title})

@@ -103,7 +103,8 @@ BOOST_AUTO_TEST_CASE(send_failures_exit_1_with_the_reason) {
                no_content.out);
     const auto empty_object = run_process(send_args(receiver, "/empty-object", {"--apply"}));
     BOOST_TEST(empty_object.exit_code == 1);
-    BOOST_TEST(empty_object.out.find("/operations: required member missing") != std::string::npos, empty_object.out);
+    BOOST_TEST(empty_object.out.find("/operations: required member missing") != std::string::npos,
+               empty_object.out);
 }
 
 BOOST_AUTO_TEST_CASE(replay_sends_what_each_mode_selects) {

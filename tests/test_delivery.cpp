@@ -95,6 +95,8 @@ BOOST_AUTO_TEST_CASE(failures_are_reported_not_thrown) {
     BOOST_TEST(!hang.succeeded());
     BOOST_TEST((hang.error == boost::beast::error::timeout));
     BOOST_TEST(hang.error_detail == "no answer within 300 ms");
+    BOOST_TEST(hang.incident_updates);
+    BOOST_TEST(aq::apply_delivery(sample, hang).error().detail == "no 2xx answer to read a patch from");
     BOOST_TEST(hang.duration < 2s);
 
     const auto reset = aq::deliver(request_to(receiver.url() + "/reset"), signed_with("dev-secret"));
@@ -118,7 +120,8 @@ BOOST_AUTO_TEST_CASE(failures_are_reported_not_thrown) {
                "the template does not set enableIncidentUpdates");
 
     // An answer without a body changes nothing; `{}` is a body that is no patch.
-    const auto no_content = aq::deliver(request_to(receiver.url() + "/no-content"), signed_with("dev-secret"));
+    const auto no_content =
+        aq::deliver(request_to(receiver.url() + "/no-content"), signed_with("dev-secret"));
     BOOST_TEST(no_content.succeeded());
     BOOST_TEST(!no_content.patch.has_value());
     BOOST_TEST(json::serialize(aq::to_json(aq::apply_delivery(sample, no_content).value())) ==
@@ -178,7 +181,8 @@ BOOST_AUTO_TEST_CASE(a_resolver_can_pin_a_name_to_an_address) {
         request_to("http://receiver.test:" + std::to_string(receiver.port()) + "/resolve"), options);
     BOOST_TEST(sent.succeeded(), sent.error_detail);
     BOOST_TEST(asked == "receiver.test");
-    BOOST_TEST(*receiver.journal().back().header("Host") == "receiver.test:" + std::to_string(receiver.port()));
+    BOOST_TEST(*receiver.journal().back().header("Host") ==
+               "receiver.test:" + std::to_string(receiver.port()));
 }
 
 BOOST_AUTO_TEST_CASE(https_with_a_certificate_the_test_makes) {

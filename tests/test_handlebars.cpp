@@ -91,8 +91,9 @@ BOOST_AUTO_TEST_CASE(runtime_errors) {
 
 BOOST_AUTO_TEST_CASE(names_handlebars_js_reserves_are_errors_whatever_the_context) {
     const auto context = R"({"helperMissing": "x", "blockHelperMissing": "y", "a": [1]})";
-    for (const char* text : {"{{helperMissing}}", "{{#helperMissing}}{{/helperMissing}}", "{{blockHelperMissing}}",
-                             "{{[helperMissing]}}", "{{@helperMissing}}", "{{helperMissing 1}}"}) {
+    for (const char* text :
+         {"{{helperMissing}}", "{{#helperMissing}}{{/helperMissing}}", "{{blockHelperMissing}}",
+          "{{[helperMissing]}}", "{{@helperMissing}}", "{{helperMissing 1}}"}) {
         BOOST_TEST_CONTEXT(text) {
             const auto r = try_render(text, context);
             BOOST_TEST_REQUIRE(r.has_error());

@@ -133,10 +133,20 @@ class template_generator {
                                             "this.helperMissing",
                                             "events.[0].id"};
         // Calls: unknown helpers, built-ins used without a block, names given as data or literals.
-        static const char* const calls[] = {"hello title", "hello", "if t", "each arr", "with obj",
-                                            "unless fa", "lookup obj \"a\"", "@hello title",
-                                            "\"title\"", "helperMissing title", "(lookup obj \"b\").c",
-                                            "lookup (lookup people 0) \"name\"", "@root.title", "@lookup obj \"a\""};
+        static const char* const calls[] = {"hello title",
+                                            "hello",
+                                            "if t",
+                                            "each arr",
+                                            "with obj",
+                                            "unless fa",
+                                            "lookup obj \"a\"",
+                                            "@hello title",
+                                            "\"title\"",
+                                            "helperMissing title",
+                                            "(lookup obj \"b\").c",
+                                            "lookup (lookup people 0) \"name\"",
+                                            "@root.title",
+                                            "@lookup obj \"a\""};
         static const char* const values[] = {
             "t",       "fa",    "n",     "arr", "emptyArr", "obj",        "emptyObj", "people",
             "missing", "title", "empty", "nul", "events",   "attributes", "teams",    "people.[0].tags"};
@@ -148,9 +158,9 @@ class template_generator {
                            : "{{!" + std::string(pick(texts)) + "}}";
         case 3: return "{{" + std::string(pick(calls)) + "}}";
         default: {
-            static const char* const helpers[] = {"if",   "unless", "each", "with",          "each",
-                                                  "if",   "hello",  "with", "helperMissing", "each",
-                                                  "if",   "@root"};
+            static const char* const helpers[] = {"if", "unless", "each", "with",          "each",
+                                                  "if", "hello",  "with", "helperMissing", "each",
+                                                  "if", "@root"};
             const std::string helper = pick(helpers);
             std::string out = "{{" + strip() + "#" + helper + " " + pick(values);
             if (helper == "each" && pick(3) == 0) out += " as |item i|";
@@ -225,7 +235,8 @@ BOOST_AUTO_TEST_CASE(identical_to_handlebars_js) {
         const bool on_incident = i % 2;
         if (i % 3 == 0)
             cases.push_back({text, on_incident ? &incident : &misc, on_incident ? "incident" : "misc", true});
-        cases.push_back({std::move(text), on_incident ? &incident : &misc, on_incident ? "incident" : "misc"});
+        cases.push_back(
+            {std::move(text), on_incident ? &incident : &misc, on_incident ? "incident" : "misc"});
     }
 
     const auto expected = reference_results(cases);

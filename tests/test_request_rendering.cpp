@@ -25,10 +25,11 @@ BOOST_AUTO_TEST_CASE(a_document_renders_as_given_and_a_read_incident_keeps_its_o
     const auto document = boost::json::parse(R"({"events": [{"id": "e1", "severity": "Minor",
         "modification": {"timestamp": "2026-01-01T00:00:00Z"}}], "integration": null,
         "attributes": [{"value": "v", "name": "A"}, {"name": "A", "value": "second"}, {"name": null}]})");
-    const auto keys = aq::handlebars_template::compile(
-                          "{{#each (lookup events 0)}}{{@key}} {{/each}}|{{#with integration}}set{{else}}null{{/with}}"
-                          "|{{#each attributesByName}}{{@key}}={{value}} {{/each}}")
-                          .value();
+    const auto keys =
+        aq::handlebars_template::compile(
+            "{{#each (lookup events 0)}}{{@key}} {{/each}}|{{#with integration}}set{{else}}null{{/with}}"
+            "|{{#each attributesByName}}{{@key}}={{value}} {{/each}}")
+            .value();
     BOOST_TEST(keys.render(aq::template_context(document)).value() == "id severity modification |null|A=v ");
     // Read by the SDK: the same order, and the members it fills in after the given ones.
     const auto read = aq::template_context(aq::incident_from_json(document).value());

@@ -53,7 +53,8 @@ std::string read_file_or_stdin(const std::string& path, std::string_view option)
         return std::string(std::istreambuf_iterator<char>(std::cin), {});
     }
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw usage_error(std::string(option) + ": cannot read " + path + " (" + std::strerror(errno) + ")");
+    if (!in)
+        throw usage_error(std::string(option) + ": cannot read " + path + " (" + std::strerror(errno) + ")");
     return std::string(std::istreambuf_iterator<char>(in), {});
 }
 

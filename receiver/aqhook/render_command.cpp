@@ -14,7 +14,8 @@ namespace aq = allquiet::webhook;
 namespace aqhook {
 
 loaded_incident load_incident(const std::optional<std::string>& path) {
-    const std::string text = path ? read_file_or_stdin(*path, "--incident") : std::string(sample_incident_json);
+    const std::string text =
+        path ? read_file_or_stdin(*path, "--incident") : std::string(sample_incident_json);
     auto fail = [&](const aq::input_error& e) {
         return usage_error((path ? "--incident: " + *path : "sample incident") + ": " + e.message());
     };

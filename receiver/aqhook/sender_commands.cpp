@@ -177,8 +177,8 @@ int replay(const replay_options& given) {
     std::size_t n = 0;
     for (const std::size_t index : events) {
         const auto& m = incident.events[index].modification;
-        const auto description =
-            given.delivery.render(request_template, aq::template_context(aq::incident_as_of(incident, index)));
+        const auto description = given.delivery.render(
+            request_template, aq::template_context(aq::incident_as_of(incident, index)));
         const auto sent = aq::deliver(description, options);
         all_succeeded = all_succeeded && sent.succeeded();
         std::cout << "#" << ++n << " " << (m.intent ? m.intent->text() : "-") << " at "

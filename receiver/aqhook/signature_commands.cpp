@@ -45,8 +45,8 @@ int sign(const signature_options& options) {
             throw usage_error("--timestamp must be RFC 3339, e.g. 2023-12-17T11:51:08.844Z");
         stamp = options.timestamp;
     }
-    const auto headers =
-        aq::sign(options.method(), secrets.front(), stamp, read_file_or_stdin(options.body_file, "--body-file"));
+    const auto headers = aq::sign(options.method(), secrets.front(), stamp,
+                                  read_file_or_stdin(options.body_file, "--body-file"));
     std::cout << headers.signature.name << ": " << headers.signature.value << "\n"
               << headers.timestamp.name << ": " << headers.timestamp.value << "\n";
     return exit_ok;
@@ -71,7 +71,8 @@ int verify(const verify_options& given) {
     const std::vector<aq::header_field> headers{
         {std::string(aq::signature_header_name(given.method())), given.signature},
         {std::string(aq::timestamp_header_name(given.method())), given.timestamp}};
-    const auto result = aq::verifier(std::move(options)).check(headers, read_file_or_stdin(given.body_file, "--body-file"));
+    const auto result =
+        aq::verifier(std::move(options)).check(headers, read_file_or_stdin(given.body_file, "--body-file"));
     if (!result) {
         std::cout << "invalid: " << result.error.message() << "\n";
         return exit_check_failed;

@@ -35,11 +35,12 @@ namespace allquiet::webhook {
 
 /// Turns a host name and port into addresses to try in order; throws `boost::system::system_error`
 /// when the name has none.
-using name_resolver = std::function<std::vector<boost::asio::ip::tcp::endpoint>(const std::string& host,
-                                                                                std::uint16_t port)>;
+using name_resolver =
+    std::function<std::vector<boost::asio::ip::tcp::endpoint>(const std::string& host, std::uint16_t port)>;
 
 /// The system's resolver (getaddrinfo), blocking.
-inline std::vector<boost::asio::ip::tcp::endpoint> system_resolve(const std::string& host, std::uint16_t port) {
+inline std::vector<boost::asio::ip::tcp::endpoint> system_resolve(const std::string& host,
+                                                                  std::uint16_t port) {
     boost::asio::io_context io;
     boost::asio::ip::tcp::resolver resolver(io);
     std::vector<boost::asio::ip::tcp::endpoint> out;
@@ -147,10 +148,9 @@ void exchange_http(Stream& stream, boost::beast::tcp_stream& transport, const ht
 /// longer than any timeout (getaddrinfo waits out an unreachable DNS server, and Asio's
 /// resolver joins its thread when destroyed); past the deadline the thread is left to finish
 /// alone, holding only its own copies.
-inline std::vector<boost::asio::ip::tcp::endpoint> resolve_before(const name_resolver& resolve,
-                                                                  const std::string& host, std::uint16_t port,
-                                                                  std::chrono::steady_clock::time_point deadline,
-                                                                  boost::system::error_code& ec) {
+inline std::vector<boost::asio::ip::tcp::endpoint>
+resolve_before(const name_resolver& resolve, const std::string& host, std::uint16_t port,
+               std::chrono::steady_clock::time_point deadline, boost::system::error_code& ec) {
     struct outcome {
         std::mutex lock;
         std::condition_variable finished;
@@ -185,6 +185,28 @@ inline std::vector<boost::asio::ip::tcp::endpoint> resolve_before(const name_res
     return std::move(shared->endpoints);
 }
 
+/// The TLS handshake (certificate and host name checked unless turned off, SNI), then the
+/// exchange over it.
+inline void exchange_https(boost::beast::tcp_stream& transport, const http_request& request,
+                           const delivery_options& options, std::chrono::steady_clock::time_point deadline,
+                           delivery& out, boost::asio::io_context& io) {
+    namespace ssl = boost::asio::ssl;
+    ssl::context context(ssl::context::tls_client);
+    context.set_default_verify_paths();
+    if (options.ca_file) context.load_verify_file(*options.ca_file, out.error);
+    if (out.error) return;
+    context.set_verify_mode(options.verify_certificates ? ssl::verify_peer : ssl::verify_none);
+    if (options.verify_certificates)
+        context.set_verify_callback(ssl::host_name_verification(request.url.host));
+    boost::beast::ssl_stream<boost::beast::tcp_stream&> tls(transport, context);
+    SSL_set_tlsext_host_name(tls.native_handle(), request.url.host.c_str());
+    transport.expires_at(deadline);
+    tls.async_handshake(ssl::stream_base::client, [&](boost::system::error_code ec) { out.error = ec; });
+    io.run();
+    io.restart();
+    if (!out.error) exchange_http(tls, transport, request, options, deadline, out, io);
+}
+
 inline std::string describe_transport_error(const boost::system::error_code& ec,
                                             const delivery_options& options) {
     if (ec == boost::beast::error::timeout)
@@ -205,10 +227,10 @@ inline std::string describe_transport_error(const boost::system::error_code& ec,
 /// result says what happened.
 inline delivery deliver(const request_description& description, const delivery_options& options = {}) {
     namespace net = boost::asio;
-    namespace ssl = boost::asio::ssl;
     using tcp = net::ip::tcp;
 
     delivery out;
+    out.incident_updates = description.enable_incident_updates;
     auto built = build_http_request(description);
     if (!built) {
         out.error = built.error().code;
@@ -233,32 +255,17 @@ inline delivery deliver(const request_description& description, const delivery_o
     const auto endpoints = detail::resolve_before(options.resolve, url.host, url.port, deadline, out.error);
     if (!out.error) {
         transport.expires_at(deadline);
-        transport.async_connect(endpoints, [&](boost::system::error_code ec, const tcp::endpoint&) { out.error = ec; });
+        transport.async_connect(endpoints,
+                                [&](boost::system::error_code ec, const tcp::endpoint&) { out.error = ec; });
         io.run();
         io.restart();
     }
 
     if (!out.error) {
-        if (url.scheme == "https") {
-            ssl::context context(ssl::context::tls_client);
-            context.set_default_verify_paths();
-            if (options.ca_file) context.load_verify_file(*options.ca_file, out.error);
-            context.set_verify_mode(options.verify_certificates ? ssl::verify_peer : ssl::verify_none);
-            if (options.verify_certificates)
-                context.set_verify_callback(ssl::host_name_verification(url.host));
-            boost::beast::ssl_stream<boost::beast::tcp_stream&> tls(transport, context);
-            SSL_set_tlsext_host_name(tls.native_handle(), url.host.c_str());
-            if (!out.error) {
-                transport.expires_at(deadline);
-                tls.async_handshake(ssl::stream_base::client,
-                                    [&](boost::system::error_code ec) { out.error = ec; });
-                io.run();
-                io.restart();
-            }
-            if (!out.error) detail::exchange_http(tls, transport, out.request, options, deadline, out, io);
-        } else {
+        if (url.scheme == "https")
+            detail::exchange_https(transport, out.request, options, deadline, out, io);
+        else
             detail::exchange_http(transport, transport, out.request, options, deadline, out, io);
-        }
     }
     out.duration =
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
@@ -266,7 +273,6 @@ inline delivery deliver(const request_description& description, const delivery_o
         out.error_detail = detail::describe_transport_error(out.error, options);
         return out;
     }
-    out.incident_updates = description.enable_incident_updates;
     if (out.incident_updates && out.succeeded() && !out.response->body.empty())
         out.patch = parse_patch(out.response->body);
     return out;
@@ -279,7 +285,8 @@ inline result<incident> apply_delivery(const incident& target, const delivery& s
                                        const apply_options& options = {}) {
     if (!sent.incident_updates)
         return input_error{error::missing_member, {}, "the template does not set enableIncidentUpdates"};
-    if (!sent.succeeded()) return input_error{error::missing_member, {}, "no 2xx answer to read a patch from"};
+    if (!sent.succeeded())
+        return input_error{error::missing_member, {}, "no 2xx answer to read a patch from"};
     if (!sent.patch) return target; // an answer without a body changes nothing
     if (!*sent.patch) return sent.patch->error();
     return apply_patch(target, sent.patch->value(), options);

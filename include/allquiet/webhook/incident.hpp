@@ -368,7 +368,8 @@ inline result<incident> incident_from_json(const boost::json::value& json) {
 
 /// The incident as JSON. On every level, members come in `member_order`, then the other known
 /// members in the API's order, then the other unknown ones: the order they were read in,
-/// with members the text lacked after them. Null and missing arrays come back as `[]`, missing strings as `null`.
+/// with members the text lacked after them. Null and missing arrays come back as `[]`, missing strings as
+/// `null`.
 inline boost::json::value to_json(const incident& value) { return detail::write_json(value); }
 
 /// `boost::json::value_from(incident)`.

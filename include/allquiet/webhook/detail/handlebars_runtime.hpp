@@ -556,7 +556,8 @@ class renderer {
         const program* inverse = block ? block->inverse.get() : nullptr;
         // Handlebars.js calls the block's programs, which a mustache or subexpression lacks.
         if (!block && name != "lookup" && name != "log")
-            fail(error::helper_failed, "\"" + name + "\" needs a block: {{#" + name + " ...}}...{{/" + name + "}}");
+            fail(error::helper_failed,
+                 "\"" + name + "\" needs a block: {{#" + name + " ...}}...{{/" + name + "}}");
 
         if (name == "if" || name == "unless") {
             if (call.params.size() != 1)

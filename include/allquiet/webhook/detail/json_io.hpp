@@ -444,7 +444,8 @@ void write_member_named(const T& in, std::string_view name, json::object& out) {
         write_field(in, f, out);
     });
     if constexpr (keeps_unknown_members<T>)
-        if (const auto* extra = in.unknown_members.if_contains(name); !known && extra) out.emplace(name, *extra);
+        if (const auto* extra = in.unknown_members.if_contains(name); !known && extra)
+            out.emplace(name, *extra);
 }
 
 /// Members in the order they were read, then the other known members in their described
