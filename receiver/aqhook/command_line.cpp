@@ -38,7 +38,7 @@ void secret_options::declare(CLI::App& command, bool several) {
 std::vector<std::string> secret_options::collect() const {
     std::vector<std::string> out = secrets;
     if (!file.empty()) {
-        std::istringstream in(read_file_or_stdin(file, "--secret-file"));
+        std::istringstream in(read_file(file, "--secret-file"));
         for (std::string line; std::getline(in, line);) {
             if (!line.empty() && line.back() == '\r') line.pop_back();
             if (!line.empty()) out.push_back(line);
@@ -47,15 +47,17 @@ std::vector<std::string> secret_options::collect() const {
     return out;
 }
 
-std::string read_file_or_stdin(const std::string& path, std::string_view option) {
-    if (path == "-") {
-        std::cin >> std::noskipws;
-        return std::string(std::istreambuf_iterator<char>(std::cin), {});
-    }
+std::string read_file(const std::string& path, std::string_view option) {
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw usage_error(std::string(option) + ": cannot read " + path + " (" + std::strerror(errno) + ")");
     return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::string read_file_or_stdin(const std::string& path, std::string_view option) {
+    if (path != "-") return read_file(path, option);
+    std::cin >> std::noskipws;
+    return std::string(std::istreambuf_iterator<char>(std::cin), {});
 }
 
 } // namespace aqhook

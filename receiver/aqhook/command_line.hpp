@@ -50,8 +50,10 @@ struct secret_options {
     std::vector<std::string> collect() const;
 };
 
-/// The whole content of a file, or of standard input for "-"; throws usage_error naming the
-/// option the path came from.
+/// The whole content of a file; throws usage_error naming the option the path came from.
+std::string read_file(const std::string& path, std::string_view option);
+
+/// The same, or standard input for "-".
 std::string read_file_or_stdin(const std::string& path, std::string_view option);
 
 } // namespace aqhook

@@ -546,11 +546,6 @@ class renderer {
         auto param = [&](std::size_t i) {
             return i < call.params.size() ? evaluate(call.params[i], frame) : nullptr;
         };
-        auto hash_value = [&](std::string_view key) -> value_ptr {
-            for (const auto& [k, v] : call.hash)
-                if (k == key) return evaluate(v, frame);
-            return nullptr;
-        };
         const value_ptr self = current_this();
         const program* body = block ? block->body.get() : nullptr;
         const program* inverse = block ? block->inverse.get() : nullptr;
@@ -564,7 +559,8 @@ class renderer {
                 fail(error::helper_failed, "#" + name + " requires exactly one argument");
             const value_ptr condition = param(0);
             const bool falsy =
-                (!js_truthy(hash_value("includeZero")) && !js_truthy(condition)) || is_empty(condition);
+                (!js_truthy(hash_argument(call, "includeZero", frame)) && !js_truthy(condition)) ||
+                is_empty(condition);
             run_into((name == "if") != falsy ? body : inverse, self, frame);
             return call_result::written();
         }
@@ -590,14 +586,25 @@ class renderer {
             append_js_string(field, param(1));
             return {property(object, field)};
         }
-        // log
+        return call_log(call, frame);
+    }
+
+    /// The value of a hash argument (`key=value`), or undefined.
+    value_ptr hash_argument(const call_expr& call, std::string_view key, const data_frame* frame) {
+        for (const auto& [k, v] : call.hash)
+            if (k == key) return evaluate(v, frame);
+        return nullptr;
+    }
+
+    /// `{{log a b level="warn"}}`: the arguments joined by spaces, to `options.log`.
+    call_result call_log(const call_expr& call, const data_frame* frame) {
         std::string message;
         for (std::size_t i = 0; i < call.params.size(); ++i) {
             if (i) message += ' ';
-            append_js_string(message, param(i));
+            append_js_string(message, evaluate(call.params[i], frame));
         }
         std::string level = "info";
-        if (const value_ptr given = hash_value("level")) {
+        if (const value_ptr given = hash_argument(call, "level", frame)) {
             level.clear();
             append_js_string(level, given);
         }
