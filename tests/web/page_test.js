@@ -98,6 +98,11 @@ async function main() {
     await page.waitForFunction(() => document.querySelectorAll('tr.entry').length === 0, null, { timeout: 10000 });
     check(await page.locator('#no-entries').isVisible(), 'empty journal message');
 
+    // Refreshes that overlap (the poll, a form's answer) add each entry once.
+    await post(base, '/hooks/overlap', '{}', {});
+    await page.evaluate(() => Promise.all([refresh(), refresh(), refresh()]));
+    check(await page.locator('tr.entry').count() === 1, 'overlapping refreshes add an entry once');
+
     // A full journal (1000 entries) still shows promptly.
     const start = Date.now();
     for (let i = 0; i < 1000; i += 50) {
