@@ -67,6 +67,8 @@ bool expects_continue(const http_request& request) {
     return request.version() == 11 && aq::detail::iequals({expect.data(), expect.size()}, "100-continue");
 }
 
+} // namespace
+
 /// One I/O context per thread, each run by its own thread: a connection lives on one context
 /// for its whole life, so its handlers never need a strand and never hop between threads.
 struct io_thread {
@@ -74,8 +76,6 @@ struct io_thread {
     net::executor_work_guard<io_executor> keep_running = net::make_work_guard(context);
     std::thread thread;
 };
-
-} // namespace
 
 class session;
 
