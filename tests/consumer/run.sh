@@ -3,7 +3,7 @@
 # tests/consumer/consumer.cpp against allquiet-webhook three ways, as users do, and runs each:
 # pkg-config and CMake against a `meson install` of BUILD_DIR (into a scratch folder:
 # both files are relocatable), and a Meson project that takes SOURCE_DIR as a subproject through
-# packaging/allquiet-webhook.wrap.
+# packaging/allquiet-webhook.wrap. The four builds run in two lanes, one per core.
 # usage: run.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build_dir=$(realpath "$1") source_dir=$(realpath "$2")
@@ -16,31 +16,53 @@ prefix=$(find "$scratch/stage" -path '*/pkgconfig/allquiet-webhook.pc' -printf '
 prefix=$(realpath "$prefix")
 echo "installed into $prefix"
 
-echo "== a checkout, nothing installed (the commands of docs/getting-started.md)"
-(cd "$scratch" && ln -s "$source_dir" allquiet-webhook &&
-  c++ -std=c++20 -I allquiet-webhook/include allquiet-webhook/examples/beast_receiver.cpp -o app \
-    -lboost_json -lssl -lcrypto -pthread &&
-  c++ -std=c++20 -I allquiet-webhook/include allquiet-webhook/examples/httplib_receiver.cpp \
-    -o httplib_receiver -lcpp-httplib -lboost_json -lcrypto -pthread)
-ALLQUIET_WEBHOOK_SECRET= "$scratch/app" 0 2>/dev/null && exit 1 # runs, and refuses to start without a secret
-echo "built"
+# The commands of docs/getting-started.md.
+checkout() {
+  (cd "$scratch" && ln -s "$source_dir" allquiet-webhook &&
+    c++ -std=c++20 -I allquiet-webhook/include allquiet-webhook/examples/beast_receiver.cpp -o app \
+      -lboost_json -lssl -lcrypto -pthread &&
+    c++ -std=c++20 -I allquiet-webhook/include allquiet-webhook/examples/httplib_receiver.cpp \
+      -o httplib_receiver -lcpp-httplib -lboost_json -lcrypto -pthread)
+  ALLQUIET_WEBHOOK_SECRET= "$scratch/app" 0 2>/dev/null && return 1 # runs, and refuses to start without a secret
+  echo "built"
+}
 
-echo "== pkg-config"
-export PKG_CONFIG_PATH=$(dirname "$(find "$prefix" -name allquiet-webhook.pc)")
-c++ -o "$scratch/consumer-pkg-config" "$consumer/consumer.cpp" \
-  $(pkg-config --cflags --libs allquiet-webhook-receiver)
-"$scratch/consumer-pkg-config"
+with_pkg_config() {
+  PKG_CONFIG_PATH=$(dirname "$(find "$prefix" -name allquiet-webhook.pc)") &&
+    c++ -o "$scratch/consumer-pkg-config" "$consumer/consumer.cpp" \
+      $(PKG_CONFIG_PATH=$PKG_CONFIG_PATH pkg-config --cflags --libs allquiet-webhook-receiver) &&
+    "$scratch/consumer-pkg-config"
+}
 
-echo "== CMake"
-cmake -S "$consumer" -B "$scratch/cmake" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$scratch/cmake" -j2 >/dev/null
-"$scratch/cmake/consumer"
+with_cmake() {
+  cmake -S "$consumer" -B "$scratch/cmake" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null &&
+    cmake --build "$scratch/cmake" >/dev/null &&
+    "$scratch/cmake/consumer"
+}
 
-echo "== Meson subproject"
-mkdir -p "$scratch/meson/subprojects"
-cp "$consumer/meson.build" "$consumer/consumer.cpp" "$scratch/meson/"
-cp "$source_dir/packaging/allquiet-webhook.wrap" "$scratch/meson/subprojects/"
-ln -s "$source_dir" "$scratch/meson/subprojects/allquiet-webhook" # present, so nothing is fetched
-meson setup "$scratch/meson/build" "$scratch/meson" --wrap-mode=nodownload >/dev/null
-ninja -C "$scratch/meson/build" -j2 >/dev/null
-"$scratch/meson/build/consumer"
+as_meson_subproject() {
+  mkdir -p "$scratch/meson/subprojects" &&
+    cp "$consumer/meson.build" "$consumer/consumer.cpp" "$scratch/meson/" &&
+    cp "$source_dir/packaging/allquiet-webhook.wrap" "$scratch/meson/subprojects/" &&
+    ln -s "$source_dir" "$scratch/meson/subprojects/allquiet-webhook" && # present, so nothing is fetched
+    meson setup "$scratch/meson/build" "$scratch/meson" --wrap-mode=nodownload >/dev/null &&
+    ninja -C "$scratch/meson/build" -j1 consumer >/dev/null && # the consumer and what it links, not aqhook
+    "$scratch/meson/build/consumer"
+}
+
+# Runs the named steps one after the other into a log of their own; the log's name is the lane's.
+lane() {
+  local log=$1 step
+  shift
+  for step in "$@"; do
+    echo "== $step" >>"$log"
+    "$step" >>"$log" 2>&1 || { echo "FAILED: $step" >>"$log"; return 1; }
+  done
+}
+lane "$scratch/lane1.log" checkout with_pkg_config with_cmake & first=$!
+lane "$scratch/lane2.log" as_meson_subproject & second=$!
+status=0
+wait "$first" || status=1
+wait "$second" || status=1
+cat "$scratch/lane1.log" "$scratch/lane2.log"
+exit $status
