@@ -1,7 +1,8 @@
 #include <allquiet/webhook/address_list.hpp>
 
-#define BOOST_TEST_MODULE address_list
 #include "test_support.hpp"
+
+BOOST_AUTO_TEST_SUITE(test_address_list)
 
 namespace aq = allquiet::webhook;
 using aq::error;
@@ -61,3 +62,5 @@ BOOST_AUTO_TEST_CASE(bad_lists_name_the_entry) {
     CHECK_FAILS_WITH(aq::parse_address_list(R"(["203.0.113.7"])"), error::wrong_type, "");
     CHECK_FAILS_WITH(aq::parse_address_list("{"), error::syntax, "");
 }
+
+BOOST_AUTO_TEST_SUITE_END()

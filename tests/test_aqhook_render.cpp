@@ -1,11 +1,12 @@
 // aqhook render, run as a user runs it.
-#define BOOST_TEST_MODULE aqhook_render
 #include "process.hpp"
 #include "test_support.hpp"
 
 #include <boost/json/parse.hpp>
 
 #include <fstream>
+
+BOOST_AUTO_TEST_SUITE(test_aqhook_render)
 
 using test_support::run_process;
 namespace json = boost::json;
@@ -112,3 +113,5 @@ BOOST_AUTO_TEST_CASE(bad_input_exits_2_with_the_reason) {
     for (const auto& p : {syntax, not_json, incident})
         std::remove(p.c_str());
 }
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,5 +1,4 @@
 // aqhook send, replay and apply against the mock receiver, run as a user runs them.
-#define BOOST_TEST_MODULE aqhook_send
 #include "process.hpp"
 #include "test_support.hpp"
 
@@ -8,6 +7,8 @@
 #include <boost/json/parse.hpp>
 
 #include <fstream>
+
+BOOST_AUTO_TEST_SUITE(test_aqhook_send)
 
 namespace aq = allquiet::webhook;
 namespace json = boost::json;
@@ -188,3 +189,5 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2) {
     BOOST_TEST(run_process({aqhook, "send", "--template", request_template, "--output-incident", "/tmp/x"})
                    .exit_code == 2);
 }
+
+BOOST_AUTO_TEST_SUITE_END()

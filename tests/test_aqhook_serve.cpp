@@ -1,5 +1,4 @@
 // aqhook serve, the real program: start-up line, a delivery, a clean stop on SIGTERM.
-#define BOOST_TEST_MODULE aqhook_serve
 #include "http_client.hpp"
 #include "process.hpp"
 #include "test_support.hpp"
@@ -11,6 +10,8 @@
 #include <fstream>
 #include <future>
 #include <thread>
+
+BOOST_AUTO_TEST_SUITE(test_aqhook_serve)
 
 namespace aq = allquiet::webhook;
 namespace json = boost::json;
@@ -190,3 +191,5 @@ BOOST_AUTO_TEST_CASE(start_up_errors_name_their_option) {
     BOOST_TEST(weak.err.find("--admin-token-file") != std::string::npos, weak.err);
     std::remove(short_token.c_str());
 }
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,8 +1,9 @@
 // aqhook sign and aqhook verify, run as a user runs them.
-#define BOOST_TEST_MODULE aqhook_signature_commands
 #include "process.hpp"
 
 #include <fstream>
+
+BOOST_AUTO_TEST_SUITE(test_aqhook_signature_commands)
 
 using test_support::run_process;
 
@@ -116,3 +117,5 @@ BOOST_AUTO_TEST_CASE(top_level_usage) {
     BOOST_TEST(sign_help.exit_code == 0);
     BOOST_TEST(sign_help.out.find("--signing-method") != std::string::npos);
 }
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -2,7 +2,6 @@
 // certificate the test makes.
 #include <allquiet/webhook/delivery.hpp>
 
-#define BOOST_TEST_MODULE delivery
 #include "process.hpp"
 #include "test_support.hpp"
 
@@ -15,6 +14,8 @@
 
 #include <future>
 #include <thread>
+
+BOOST_AUTO_TEST_SUITE(test_delivery)
 
 namespace aq = allquiet::webhook;
 namespace json = boost::json;
@@ -263,3 +264,5 @@ BOOST_AUTO_TEST_CASE(interim_answers_are_skipped_for_the_final_one) {
     BOOST_TEST_REQUIRE(sent.patch.has_value());
     BOOST_TEST(sent.patch->has_value());
 }
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,7 +1,8 @@
 #include <allquiet/webhook/enums.hpp>
 
-#define BOOST_TEST_MODULE enums
 #include <boost/test/unit_test.hpp>
+
+BOOST_AUTO_TEST_SUITE(test_enums)
 
 namespace aq = allquiet::webhook;
 
@@ -31,3 +32,5 @@ BOOST_AUTO_TEST_CASE(open_enum_keeps_unknown_values_verbatim) {
     BOOST_TEST((known == aq::severity::critical));
     BOOST_TEST((known == aq::open_enum<aq::severity>(aq::severity::critical)));
 }
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,9 +1,10 @@
 #include <allquiet/webhook/error.hpp>
 
-#define BOOST_TEST_MODULE error
 #include <boost/test/unit_test.hpp>
 
 #include <set>
+
+BOOST_AUTO_TEST_SUITE(test_error)
 
 namespace aq = allquiet::webhook;
 
@@ -42,3 +43,5 @@ BOOST_AUTO_TEST_CASE(value_of_a_failed_result_throws_input_exception) {
         BOOST_TEST(e.error().pointer == "/url");
     }
 }
+
+BOOST_AUTO_TEST_SUITE_END()

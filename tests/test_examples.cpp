@@ -1,6 +1,5 @@
 // The example programs, run as a user runs them: their output, their answers over HTTP, their
 // errors.
-#define BOOST_TEST_MODULE examples
 #include "process.hpp"
 #include "test_support.hpp"
 
@@ -8,6 +7,8 @@
 #include <allquiet/webhook/delivery.hpp>
 
 #include <cstdlib>
+
+BOOST_AUTO_TEST_SUITE(test_examples)
 
 namespace aq = allquiet::webhook;
 using namespace std::chrono_literals;
@@ -148,3 +149,5 @@ BOOST_AUTO_TEST_CASE(receivers_refuse_to_start_without_a_secret) {
         BOOST_TEST(contains(run.err, "set ALLQUIET_WEBHOOK_SECRET"), run.err);
     }
 }
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,7 +1,8 @@
 #include <allquiet/webhook/forwarding.hpp>
 
-#define BOOST_TEST_MODULE forwarding
 #include "test_support.hpp"
+
+BOOST_AUTO_TEST_SUITE(test_forwarding)
 
 namespace aq = allquiet::webhook;
 
@@ -73,3 +74,5 @@ BOOST_AUTO_TEST_CASE(names_and_the_api_flags) {
     BOOST_TEST(aq::to_flags(aq::forwarding_mode::always_after_forwarding).triggers_only_on_forwarded);
     BOOST_TEST(!aq::to_flags(aq::forwarding_mode::always_after_forwarding).skip_updating_after_forwarding);
 }
+
+BOOST_AUTO_TEST_SUITE_END()

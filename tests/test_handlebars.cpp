@@ -2,7 +2,6 @@
 // is test_handlebars_conformance.
 #include <allquiet/webhook/handlebars.hpp>
 
-#define BOOST_TEST_MODULE handlebars
 #include "test_support.hpp"
 
 #include <boost/json/parse.hpp>
@@ -11,6 +10,8 @@
 #include <random>
 #include <stdexcept>
 #include <thread>
+
+BOOST_AUTO_TEST_SUITE(test_handlebars)
 
 namespace aq = allquiet::webhook;
 namespace json = boost::json;
@@ -290,3 +291,5 @@ BOOST_AUTO_TEST_CASE(escaping_is_handlebars_own_and_can_be_undone) {
         BOOST_TEST(aq::unescape_html(aq::escape_html(text)) == text);
     }
 }
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -2,7 +2,6 @@
 // templates are rendered by both, and the outputs must be identical byte for byte.
 #include <allquiet/webhook/handlebars.hpp>
 
-#define BOOST_TEST_MODULE handlebars_conformance
 #include "process.hpp"
 #include "test_support.hpp"
 
@@ -16,6 +15,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <random>
+
+BOOST_AUTO_TEST_SUITE(test_handlebars_conformance)
 
 namespace aq = allquiet::webhook;
 namespace json = boost::json;
@@ -199,16 +200,14 @@ std::vector<json::value> reference_results(const std::vector<conformance_case>& 
     return {results.as_array().begin(), results.as_array().end()};
 }
 
-struct reference_available {
-    reference_available() {
-        if (!std::filesystem::exists(reference_dir + "/node_modules/handlebars") ||
-            std::system("node --version > /dev/null 2>&1") != 0) {
-            std::cout << "SKIP: Node.js or the handlebars package is missing (scripts/setup installs them)\n";
-            std::exit(77);
-        }
+/// Exits 77, which the test runner counts as skipped, where the reference renderer is missing.
+void skip_without_reference() {
+    if (!std::filesystem::exists(reference_dir + "/node_modules/handlebars") ||
+        std::system("node --version > /dev/null 2>&1") != 0) {
+        std::cout << "SKIP: Node.js or the handlebars package is missing (scripts/setup installs them)\n";
+        std::exit(77);
     }
-};
-BOOST_TEST_GLOBAL_FIXTURE(reference_available);
+}
 
 /// 4000 templates from the generator with a fixed seed, against the incident and the awkward
 /// context in turn; every third renders in strict mode as well.
@@ -227,6 +226,7 @@ void add_generated_cases(std::vector<conformance_case>& cases, const json::value
 } // namespace
 
 BOOST_AUTO_TEST_CASE(identical_to_handlebars_js) {
+    skip_without_reference();
     const auto corpus = json::parse(test_support::slurp(reference_dir + "/corpus.json"));
     const json::value incident = aq::template_context(
         aq::parse_incident(test_support::read_data_file("sample-incident.json")).value());
@@ -278,3 +278,5 @@ BOOST_AUTO_TEST_CASE(identical_to_handlebars_js) {
                                  << " from the corpus, " << cases.size() - corpus_cases << " generated)");
     BOOST_TEST(identical == cases.size());
 }
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,6 +1,5 @@
 #include <allquiet/webhook/incident.hpp>
 
-#define BOOST_TEST_MODULE incident
 #include "test_support.hpp"
 
 #include <boost/json/parse.hpp>
@@ -9,6 +8,8 @@
 #include <algorithm>
 #include <map>
 #include <random>
+
+BOOST_AUTO_TEST_SUITE(test_incident)
 
 namespace aq = allquiet::webhook;
 namespace json = boost::json;
@@ -397,3 +398,5 @@ BOOST_AUTO_TEST_CASE(attribute_lookup_and_allowed_intents) {
     BOOST_TEST(inc.allows(aq::intent::resolved));
     BOOST_TEST(!inc.allows(aq::intent::investigated));
 }
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,6 +1,5 @@
 #include "json_probe.hpp"
 
-#define BOOST_TEST_MODULE json_probe
 #include <boost/test/unit_test.hpp>
 
 #include <allquiet/webhook/detail/json_io.hpp>
@@ -11,6 +10,8 @@
 
 #include <functional>
 #include <random>
+
+BOOST_AUTO_TEST_SUITE(test_json_probe)
 
 using aqhook::json_pointer;
 using aqhook::json_probe;
@@ -208,3 +209,5 @@ BOOST_AUTO_TEST_CASE(agrees_with_the_tree_on_random_documents) {
         check_agrees(document, pointers);
     }
 }
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,10 +1,11 @@
 #include <allquiet/webhook/patch.hpp>
 
-#define BOOST_TEST_MODULE patch
 #include "test_support.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+
+BOOST_AUTO_TEST_SUITE(test_patch)
 
 namespace aq = allquiet::webhook;
 namespace json = boost::json;
@@ -321,3 +322,5 @@ BOOST_AUTO_TEST_CASE(author_is_recorded_when_given) {
     BOOST_TEST(*after.events[0].modification.user->display_name == "Ada Lovelace");
     BOOST_TEST(*after.events[0].message_is_public);
 }
+
+BOOST_AUTO_TEST_SUITE_END()

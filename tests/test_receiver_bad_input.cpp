@@ -1,7 +1,6 @@
 // aqhook serve, the real program, under abuse over raw loopback sockets: after each bad input
 // it still answers a good delivery at once, keeps only good deliveries in its journal, and its
 // resident memory comes back. Then under load: no delivery lost, none answered twice.
-#define BOOST_TEST_MODULE receiver_bad_input
 #include "http_client.hpp"
 #include "process.hpp"
 #include "test_support.hpp"
@@ -16,6 +15,8 @@
 #include <map>
 #include <sstream>
 #include <thread>
+
+BOOST_AUTO_TEST_SUITE(test_receiver_bad_input)
 
 namespace aq = allquiet::webhook;
 namespace json = boost::json;
@@ -460,3 +461,5 @@ BOOST_AUTO_TEST_CASE(a_large_listing_costs_its_size_and_stalls_no_delivery) {
     for (const long ms : during_ms)
         BOOST_TEST(ms < 1000);
 }
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,6 +1,5 @@
 #include "receiver_config.hpp"
 
-#define BOOST_TEST_MODULE receiver_config
 #include "test_support.hpp"
 
 #include <boost/json/parse.hpp>
@@ -8,6 +7,8 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+
+BOOST_AUTO_TEST_SUITE(test_receiver_config)
 
 namespace aq = allquiet::webhook;
 using aq::error;
@@ -259,3 +260,5 @@ BOOST_AUTO_TEST_CASE(thousands_of_json_conditions_load_in_linear_time) {
     BOOST_TEST(large < 30 * small + 0.5);
     BOOST_TEST(large < 30.0);
 }
+
+BOOST_AUTO_TEST_SUITE_END()

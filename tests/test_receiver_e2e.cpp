@@ -1,7 +1,6 @@
 // The receiver over loopback, started in-process with the public mock_receiver API.
 #include <allquiet/webhook/mock_receiver.hpp>
 
-#define BOOST_TEST_MODULE receiver_e2e
 #include "http_client.hpp"
 #include "test_support.hpp"
 
@@ -13,6 +12,8 @@
 #include <future>
 #include <set>
 #include <thread>
+
+BOOST_AUTO_TEST_SUITE(test_receiver_e2e)
 
 namespace aq = allquiet::webhook;
 namespace json = boost::json;
@@ -459,3 +460,5 @@ BOOST_AUTO_TEST_CASE(a_timeout_fault_holds_the_connection_until_its_limit) {
     BOOST_TEST((took >= 300ms && took < 5s));
     BOOST_TEST(*receiver.journal().at(0).response.fault == "timeout");
 }
+
+BOOST_AUTO_TEST_SUITE_END()

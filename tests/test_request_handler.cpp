@@ -1,7 +1,6 @@
 #include "request_handler.hpp"
 #include "admin_api.hpp"
 
-#define BOOST_TEST_MODULE request_handler
 #include "test_support.hpp"
 
 #include <allquiet/webhook/patch.hpp>
@@ -9,6 +8,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+
+BOOST_AUTO_TEST_SUITE(test_request_handler)
 
 namespace aq = allquiet::webhook;
 namespace json = boost::json;
@@ -631,3 +632,5 @@ BOOST_AUTO_TEST_CASE(admin_routes_say_which_methods_they_take) {
     f.admin(http::verb::get, "/_aqhook/requests/12/x", {}, 404);
     f.admin(http::verb::get, "/_aqhook/requests/", {}, 404);
 }
+
+BOOST_AUTO_TEST_SUITE_END()

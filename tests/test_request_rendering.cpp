@@ -1,9 +1,10 @@
 #include <allquiet/webhook/request_rendering.hpp>
 
-#define BOOST_TEST_MODULE request_rendering
 #include "test_support.hpp"
 
 #include <boost/json/parse.hpp>
+
+BOOST_AUTO_TEST_SUITE(test_request_rendering)
 
 namespace aq = allquiet::webhook;
 using aq::error;
@@ -82,3 +83,5 @@ BOOST_AUTO_TEST_CASE(render_and_validation_errors_come_through) {
         aq::handlebars_template::compile(R"({"method": "{{shout}}", "url": "{{nope x}}"})").value();
     BOOST_TEST(aq::render_request(helper, sample).error().code == error::missing_helper);
 }
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,9 +1,10 @@
 #include <allquiet/webhook/request_template.hpp>
 
-#define BOOST_TEST_MODULE request_template
 #include "test_support.hpp"
 
 #include <boost/json/parse.hpp>
+
+BOOST_AUTO_TEST_SUITE(test_request_template)
 
 namespace aq = allquiet::webhook;
 namespace json = boost::json;
@@ -181,3 +182,5 @@ BOOST_AUTO_TEST_CASE(to_json_gives_the_template_shape_back) {
     BOOST_TEST(back.at("headers").at("X-Your-Header") == "abc");
     BOOST_TEST(aq::request_description_from_json(back).has_value());
 }
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,7 +1,8 @@
 #include <allquiet/webhook/timestamp.hpp>
 
-#define BOOST_TEST_MODULE timestamp
 #include <boost/test/unit_test.hpp>
+
+BOOST_AUTO_TEST_SUITE(test_timestamp)
 
 namespace aq = allquiet::webhook;
 using namespace std::chrono;
@@ -63,3 +64,5 @@ BOOST_AUTO_TEST_CASE(years_outside_the_representable_range_are_refused) {
     BOOST_TEST(aq::timestamp::parse("1678-01-01T00:00:00+23:59").has_value());
     BOOST_TEST(aq::timestamp::parse("2261-12-31T23:59:59.999999999-23:59").has_value());
 }
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,7 +1,8 @@
 #include <allquiet/webhook/url.hpp>
 
-#define BOOST_TEST_MODULE url
 #include "test_support.hpp"
+
+BOOST_AUTO_TEST_SUITE(test_url)
 
 namespace aq = allquiet::webhook;
 using aq::error;
@@ -64,3 +65,5 @@ BOOST_AUTO_TEST_CASE(rejects_what_is_not_an_absolute_http_url) {
         }
     }
 }
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,6 +1,5 @@
 // The C++ samples of the documentation (docs/*.md and README.md quote the regions between
 // `// [doc:NAME]` and `// [/doc:NAME]`), compiled and run so that the docs cannot rot.
-#define BOOST_TEST_MODULE doc_snippets
 #include <allquiet/webhook.hpp>
 
 #include <boost/json/parse.hpp>
@@ -11,6 +10,8 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
+
+BOOST_AUTO_TEST_SUITE(sdk_snippets)
 
 namespace aq = allquiet::webhook;
 using namespace std::chrono_literals;
@@ -196,3 +197,5 @@ BOOST_AUTO_TEST_CASE(escaped_values) {
     // [/doc:receiving_unescape]
     BOOST_TEST(title == R"(Disk "data" <90%)");
 }
+
+BOOST_AUTO_TEST_SUITE_END()

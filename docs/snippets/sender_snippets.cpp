@@ -9,6 +9,8 @@
 #include <iterator>
 #include <sstream>
 
+BOOST_AUTO_TEST_SUITE(sender_snippets)
+
 namespace aq = allquiet::webhook;
 
 BOOST_AUTO_TEST_CASE(delivering) {
@@ -43,3 +45,5 @@ BOOST_AUTO_TEST_CASE(delivering) {
     BOOST_TEST((updated->current_status() == aq::status::resolved));
     BOOST_TEST(receiver.wait_for(1, std::chrono::seconds(5))->front().verification.status == "valid");
 }
+
+BOOST_AUTO_TEST_SUITE_END()
