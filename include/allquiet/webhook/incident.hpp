@@ -182,132 +182,104 @@ namespace detail {
 
 template <>
 struct json_fields<entity> {
-    static constexpr auto fields = std::tuple{
-        optional_field("id", &entity::id),
-        optional_field("displayName", &entity::display_name),
-    };
+    static constexpr auto fields =
+        describe(optional_field("id", &entity::id), optional_field("displayName", &entity::display_name));
 };
 
 template <>
 struct json_fields<user> {
-    static constexpr auto fields = std::tuple{
-        optional_field("id", &user::id),
-        optional_field("displayName", &user::display_name),
-        optional_field("avatarUrl", &user::avatar_url),
-        optional_field("email", &user::email),
-    };
+    static constexpr auto fields =
+        describe(optional_field("id", &user::id), optional_field("displayName", &user::display_name),
+                 optional_field("avatarUrl", &user::avatar_url), optional_field("email", &user::email));
 };
 
 template <>
 struct json_fields<external_user> {
-    static constexpr auto fields = std::tuple{
-        optional_field("id", &external_user::id),
-        optional_field("displayName", &external_user::display_name),
-        optional_field("avatarUrl", &external_user::avatar_url),
-        optional_field("provider", &external_user::provider),
-    };
+    static constexpr auto fields = describe(optional_field("id", &external_user::id),
+                                            optional_field("displayName", &external_user::display_name),
+                                            optional_field("avatarUrl", &external_user::avatar_url),
+                                            optional_field("provider", &external_user::provider));
 };
 
 template <>
 struct json_fields<attribute> {
-    static constexpr auto fields = std::tuple{
-        optional_field("name", &attribute::name),
-        optional_field("value", &attribute::value),
-        optional_field("isImage", &attribute::is_image),
-        optional_field("isGroupingKey", &attribute::is_grouping_key),
-        optional_field("hideInPreviews", &attribute::hide_in_previews),
-    };
+    static constexpr auto fields =
+        describe(optional_field("name", &attribute::name), optional_field("value", &attribute::value),
+                 optional_field("isImage", &attribute::is_image),
+                 optional_field("isGroupingKey", &attribute::is_grouping_key),
+                 optional_field("hideInPreviews", &attribute::hide_in_previews));
 };
 
 template <>
 struct json_fields<attribute_change> {
-    static constexpr auto fields = std::tuple{
-        optional_field("name", &attribute_change::name),
-        optional_field("oldValue", &attribute_change::old_value),
-        optional_field("newValue", &attribute_change::new_value),
-    };
+    static constexpr auto fields = describe(optional_field("name", &attribute_change::name),
+                                            optional_field("oldValue", &attribute_change::old_value),
+                                            optional_field("newValue", &attribute_change::new_value));
 };
 
 template <>
 struct json_fields<modification> {
-    static constexpr auto fields = std::tuple{
-        optional_field("timestamp", &modification::timestamp),
-        optional_field("intent", &modification::intent),
-        optional_field("user", &modification::user),
-        optional_field("externalUser", &modification::external_user),
-    };
+    static constexpr auto fields =
+        describe(optional_field("timestamp", &modification::timestamp),
+                 optional_field("intent", &modification::intent), optional_field("user", &modification::user),
+                 optional_field("externalUser", &modification::external_user));
 };
 
 template <>
 struct json_fields<event> {
-    static constexpr auto fields = std::tuple{
-        optional_field("severity", &event::severity),
-        optional_field("status", &event::status),
+    static constexpr auto fields = describe(
+        optional_field("severity", &event::severity), optional_field("status", &event::status),
         optional_field("modification", &event::modification),
         optional_field("userAssignments", &event::user_assignments),
-        optional_field("onCallUsers", &event::on_call_users),
-        optional_field("message", &event::message),
+        optional_field("onCallUsers", &event::on_call_users), optional_field("message", &event::message),
         optional_field("messageIsPublic", &event::message_is_public),
-        optional_field("unattended", &event::unattended),
-        optional_field("teams", &event::teams),
-        optional_field("attributeChanges", &event::attribute_changes),
-    };
+        optional_field("unattended", &event::unattended), optional_field("teams", &event::teams),
+        optional_field("attributeChanges", &event::attribute_changes));
 };
 
 template <>
 struct json_fields<sub_event> {
-    static constexpr auto fields = std::tuple{
-        optional_field("severity", &sub_event::severity),
-        optional_field("status", &sub_event::status),
+    static constexpr auto fields = describe(
+        optional_field("severity", &sub_event::severity), optional_field("status", &sub_event::status),
         optional_field("modification", &sub_event::modification),
-        optional_field("attributeChanges", &sub_event::attribute_changes),
-    };
+        optional_field("attributeChanges", &sub_event::attribute_changes));
 };
 
 template <>
 struct json_fields<sub_incident> {
-    static constexpr auto fields = std::tuple{
-        optional_field("id", &sub_incident::id),
-        optional_field("title", &sub_incident::title),
-        optional_field("events", &sub_incident::events),
-        optional_field("attributes", &sub_incident::attributes),
-        optional_field("lastUpdatedAt", &sub_incident::last_updated_at),
-        optional_field("createdAt", &sub_incident::created_at),
-    };
+    static constexpr auto fields =
+        describe(optional_field("id", &sub_incident::id), optional_field("title", &sub_incident::title),
+                 optional_field("events", &sub_incident::events),
+                 optional_field("attributes", &sub_incident::attributes),
+                 optional_field("lastUpdatedAt", &sub_incident::last_updated_at),
+                 optional_field("createdAt", &sub_incident::created_at));
 };
 
 template <>
 struct json_fields<snooze_state> {
-    static constexpr auto fields = std::tuple{
-        optional_field("snoozedUntil", &snooze_state::snoozed_until),
-    };
+    static constexpr auto fields = describe(optional_field("snoozedUntil", &snooze_state::snoozed_until));
 };
 
 template <>
 struct json_fields<incident> {
-    static constexpr auto fields = std::tuple{
-        optional_field("id", &incident::id),
-        optional_field("title", &incident::title),
+    static constexpr auto fields = describe(
+        optional_field("id", &incident::id), optional_field("title", &incident::title),
         optional_field("integration", &incident::integration),
         optional_field("createdAt", &incident::created_at),
         optional_field("lastUpdatedAt", &incident::last_updated_at),
-        optional_field("attributes", &incident::attributes),
-        optional_field("events", &incident::events),
+        optional_field("attributes", &incident::attributes), optional_field("events", &incident::events),
         optional_field("eventsTotalCount", &incident::events_total_count),
-        optional_field("services", &incident::services),
-        optional_field("sourceUser", &incident::source_user),
+        optional_field("services", &incident::services), optional_field("sourceUser", &incident::source_user),
         optional_field("unattended", &incident::unattended),
         optional_field("isArchived", &incident::is_archived),
-        optional_field("onCallUsers", &incident::on_call_users),
-        optional_field("teams", &incident::teams),
+        optional_field("onCallUsers", &incident::on_call_users), optional_field("teams", &incident::teams),
         optional_field("snoozed", &incident::snoozed),
         optional_field("subIncidents", &incident::sub_incidents),
         optional_field("allowedIntents", &incident::allowed_intents),
         optional_field("canDelete", &incident::can_delete),
         optional_field("excludeFromUptimeCalculation", &incident::exclude_from_uptime_calculation),
         optional_field("statusPageStartOverride", &incident::status_page_start_override),
-        optional_field("statusPageEndOverride", &incident::status_page_end_override),
-    };
+        optional_field("statusPageEndOverride", &incident::status_page_end_override));
 };
 
 /// The newest event for which `has` holds, by `modification.timestamp` (ties: first in order).

@@ -233,12 +233,10 @@ inline void check_uuid(json_reader& r, std::string_view member, std::string_view
 template <>
 struct json_fields<patch_attribute> {
     static constexpr bool omit_unset = true;
-    static constexpr auto fields = std::tuple{
-        required_field("name", &patch_attribute::name),
-        required_field("value", &patch_attribute::value),
+    static constexpr auto fields = describe(
+        required_field("name", &patch_attribute::name), required_field("value", &patch_attribute::value),
         optional_field("isImage", &patch_attribute::is_image),
-        optional_field("hideInPreviews", &patch_attribute::hide_in_previews),
-    };
+        optional_field("hideInPreviews", &patch_attribute::hide_in_previews));
     static void validate(json_reader& r, const patch_attribute& a) {
         check_length(r, "name", a.name, 1, 255);
         check_length(r, "value", a.value, 1, SIZE_MAX);
@@ -247,87 +245,79 @@ struct json_fields<patch_attribute> {
 
 template <>
 struct json_fields<id_reference> {
-    static constexpr auto fields = std::tuple{required_field("id", &id_reference::id)};
+    static constexpr auto fields = describe(required_field("id", &id_reference::id));
     static void validate(json_reader& r, const id_reference& ref) { check_uuid(r, "id", ref.id); }
 };
 
 template <>
 struct json_fields<user_reference> {
-    static constexpr auto fields = std::tuple{required_field("userId", &user_reference::user_id)};
+    static constexpr auto fields = describe(required_field("userId", &user_reference::user_id));
     static void validate(json_reader& r, const user_reference& ref) { check_uuid(r, "userId", ref.user_id); }
 };
 
 template <>
 struct json_fields<snoozing_options> {
     static constexpr bool omit_unset = true;
-    static constexpr auto fields =
-        std::tuple{optional_field("snoozedUntil", &snoozing_options::snoozed_until)};
+    static constexpr auto fields = describe(optional_field("snoozedUntil", &snoozing_options::snoozed_until));
 };
 
 template <>
 struct json_fields<forwarding_options> {
     static constexpr auto fields =
-        std::tuple{required_field("outboundIntegration", &forwarding_options::outbound_integration)};
+        describe(required_field("outboundIntegration", &forwarding_options::outbound_integration));
 };
 
 template <>
 struct json_fields<uptime_overrides> {
     static constexpr bool omit_unset = true;
-    static constexpr auto fields = std::tuple{
-        optional_field("start", &uptime_overrides::start),
-        optional_field("end", &uptime_overrides::end),
-    };
+    static constexpr auto fields = describe(optional_field("start", &uptime_overrides::start),
+                                            optional_field("end", &uptime_overrides::end));
 };
 
 template <>
 struct json_fields<affecting_options> {
     static constexpr bool omit_unset = true;
-    static constexpr auto fields = std::tuple{
+    static constexpr auto fields = describe(
         optional_field("services", &affecting_options::services),
         optional_field("excludeFromUptimeCalculation", &affecting_options::exclude_from_uptime_calculation),
-        optional_field("overrides", &affecting_options::overrides),
-    };
+        optional_field("overrides", &affecting_options::overrides));
 };
 
 template <>
 struct json_fields<assigning_options> {
     static constexpr bool omit_unset = true;
-    static constexpr auto fields = std::tuple{
-        optional_field("teams", &assigning_options::teams),
-        optional_field("repeatAlerts", &assigning_options::repeat_alerts),
-    };
+    static constexpr auto fields =
+        describe(optional_field("teams", &assigning_options::teams),
+                 optional_field("repeatAlerts", &assigning_options::repeat_alerts));
 };
 
 template <>
 struct json_fields<user_assigning_options> {
     static constexpr bool omit_unset = true;
-    static constexpr auto fields = std::tuple{
-        optional_field("userAssignments", &user_assigning_options::user_assignments),
-        optional_field("repeatAlerts", &user_assigning_options::repeat_alerts),
-    };
+    static constexpr auto fields =
+        describe(optional_field("userAssignments", &user_assigning_options::user_assignments),
+                 optional_field("repeatAlerts", &user_assigning_options::repeat_alerts));
 };
 
 template <>
 struct json_fields<intent_options> {
     static constexpr bool omit_unset = true;
-    static constexpr auto fields = std::tuple{
-        optional_field("snoozingOptions", &intent_options::snoozing),
-        optional_field("forwardingOptions", &intent_options::forwarding),
-        optional_field("affectingOptions", &intent_options::affecting),
-        optional_field("assigningOptions", &intent_options::assigning),
-        optional_field("userAssigningOptions", &intent_options::user_assigning),
-    };
+    static constexpr auto fields =
+        describe(optional_field("snoozingOptions", &intent_options::snoozing),
+                 optional_field("forwardingOptions", &intent_options::forwarding),
+                 optional_field("affectingOptions", &intent_options::affecting),
+                 optional_field("assigningOptions", &intent_options::assigning),
+                 optional_field("userAssigningOptions", &intent_options::user_assigning));
 };
 
 template <>
 struct json_fields<append_intent_operation> {
     static constexpr bool omit_unset = true;
-    static constexpr auto fields = std::tuple{
-        required_field("intent", &append_intent_operation::intent),
-        optional_field("message", &append_intent_operation::message),
-        optional_field("messageIsPublic", &append_intent_operation::message_is_public),
-        optional_field("intentOptions", &append_intent_operation::intent_options),
-    };
+    static constexpr auto fields =
+        describe(required_field("intent", &append_intent_operation::intent),
+                 optional_field("message", &append_intent_operation::message),
+                 optional_field("messageIsPublic", &append_intent_operation::message_is_public),
+                 optional_field("intentOptions", &append_intent_operation::intent_options));
     // The SDK's reading: each option group belongs to the intent its name says.
     static void validate(json_reader& r, const append_intent_operation& op) {
         if (op.message) check_length(r, "message", *op.message, 0, 5000);
@@ -348,26 +338,23 @@ struct json_fields<append_intent_operation> {
 
 template <>
 struct json_fields<change_severity_operation> {
-    static constexpr auto fields =
-        std::tuple{required_field("severity", &change_severity_operation::severity)};
+    static constexpr auto fields = describe(required_field("severity", &change_severity_operation::severity));
 };
 
 template <>
 struct json_fields<attributes_operation> {
-    static constexpr auto fields =
-        std::tuple{required_field("attributes", &attributes_operation::attributes)};
+    static constexpr auto fields = describe(required_field("attributes", &attributes_operation::attributes));
 };
 
 template <>
 struct json_fields<patch_operations> {
     static constexpr bool omit_unset = true;
-    static constexpr auto fields = std::tuple{
-        optional_field("changeSeverity", &patch_operations::change_severity),
-        optional_field("appendIntent", &patch_operations::append_intent),
-        optional_field("overrideAttributes", &patch_operations::override_attributes),
-        optional_field("addAttributes", &patch_operations::add_attributes),
-        optional_field("upsertAttributes", &patch_operations::upsert_attributes),
-    };
+    static constexpr auto fields =
+        describe(optional_field("changeSeverity", &patch_operations::change_severity),
+                 optional_field("appendIntent", &patch_operations::append_intent),
+                 optional_field("overrideAttributes", &patch_operations::override_attributes),
+                 optional_field("addAttributes", &patch_operations::add_attributes),
+                 optional_field("upsertAttributes", &patch_operations::upsert_attributes));
     static void validate(json_reader& r, const patch_operations& ops) {
         if (!ops.change_severity && !ops.append_intent && !ops.override_attributes && !ops.add_attributes &&
             !ops.upsert_attributes)
@@ -378,7 +365,7 @@ struct json_fields<patch_operations> {
 
 template <>
 struct json_fields<patch> {
-    static constexpr auto fields = std::tuple{required_field("operations", &patch::operations)};
+    static constexpr auto fields = describe(required_field("operations", &patch::operations));
 };
 
 } // namespace detail
