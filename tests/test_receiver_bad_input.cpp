@@ -32,8 +32,11 @@ namespace http = test_support::http;
 
 namespace {
 
-#ifdef __SANITIZE_ADDRESS__
+// GCC says so with a macro, clang with a feature test.
+#if defined(__SANITIZE_ADDRESS__)
 constexpr bool sanitized_build = true; // AddressSanitizer holds freed memory back on purpose
+#elif defined(__has_feature)
+constexpr bool sanitized_build = __has_feature(address_sanitizer);
 #else
 constexpr bool sanitized_build = false;
 #endif
