@@ -16,6 +16,9 @@ prefix=$(find "$scratch/stage" -path '*/pkgconfig/allquiet-webhook.pc' -printf '
 prefix=$(realpath "$prefix")
 echo "installed into $prefix"
 
+# Each step chains its commands with &&: `set -e` does not stop a function that runs under `||`,
+# as lane() runs them.
+
 # The commands of docs/getting-started.md.
 checkout() {
   (cd "$scratch" && ln -s "$source_dir" allquiet-webhook &&
@@ -28,9 +31,10 @@ checkout() {
 }
 
 with_pkg_config() {
-  PKG_CONFIG_PATH=$(dirname "$(find "$prefix" -name allquiet-webhook.pc)") &&
-    c++ -o "$scratch/consumer-pkg-config" "$consumer/consumer.cpp" \
-      $(PKG_CONFIG_PATH=$PKG_CONFIG_PATH pkg-config --cflags --libs allquiet-webhook-receiver) &&
+  local flags
+  flags=$(PKG_CONFIG_PATH=$(dirname "$(find "$prefix" -name allquiet-webhook.pc)") \
+    pkg-config --cflags --libs allquiet-webhook-receiver) &&
+    c++ -o "$scratch/consumer-pkg-config" "$consumer/consumer.cpp" $flags &&
     "$scratch/consumer-pkg-config"
 }
 
