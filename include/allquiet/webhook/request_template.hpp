@@ -5,6 +5,7 @@
 #include <allquiet/webhook/detail/http_syntax.hpp>
 #include <allquiet/webhook/detail/json_io.hpp>
 #include <allquiet/webhook/error.hpp>
+#include <allquiet/webhook/header_field.hpp>
 #include <allquiet/webhook/url.hpp>
 
 #include <boost/json/object.hpp>
@@ -19,14 +20,6 @@
 #include <vector>
 
 namespace allquiet::webhook {
-
-/// One HTTP header field.
-struct header_field {
-    std::string name;
-    std::string value;
-
-    friend bool operator==(const header_field&, const header_field&) = default;
-};
 
 /// Which of the template's body members is sent.
 enum class body_kind {

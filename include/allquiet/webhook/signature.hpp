@@ -8,7 +8,7 @@
 
 #include <allquiet/webhook/detail/http_syntax.hpp>
 #include <allquiet/webhook/error.hpp>
-#include <allquiet/webhook/request_template.hpp>
+#include <allquiet/webhook/header_field.hpp>
 #include <allquiet/webhook/timestamp.hpp>
 
 #include <openssl/core_names.h>

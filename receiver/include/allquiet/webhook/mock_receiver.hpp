@@ -12,7 +12,7 @@
 #include <allquiet/webhook/address_list.hpp>
 #include <allquiet/webhook/error.hpp>
 #include <allquiet/webhook/incident.hpp>
-#include <allquiet/webhook/request_template.hpp>
+#include <allquiet/webhook/header_field.hpp>
 #include <allquiet/webhook/signature.hpp>
 #include <allquiet/webhook/timestamp.hpp>
 
