@@ -3,6 +3,7 @@
 //
 //     render_template INCIDENT.json
 #include <allquiet/webhook.hpp>
+#include <allquiet/webhook/request_rendering.hpp>
 
 #include <fstream>
 #include <iostream>

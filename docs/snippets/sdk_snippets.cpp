@@ -1,6 +1,7 @@
 // The C++ samples of the documentation (docs/*.md and README.md quote the regions between
 // `// [doc:NAME]` and `// [/doc:NAME]`), compiled and run so that the docs cannot rot.
 #include <allquiet/webhook.hpp>
+#include <allquiet/webhook/request_rendering.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>

@@ -1,5 +1,6 @@
 // The sender side's samples, run against the in-process mock receiver.
 #include <allquiet/webhook.hpp>
+#include <allquiet/webhook/request_rendering.hpp>
 #include <allquiet/webhook/delivery.hpp>
 #include <allquiet/webhook/mock_receiver.hpp>
 

@@ -1,20 +1,21 @@
-// The allquiet-webhook SDK for receivers and templates: everything but the sender.
+// The allquiet-webhook SDK for receivers: verify a delivery's signature, check where it came from,
+// read the incident (and which events it carries), undo `{{ }}` escaping, answer with a patch.
 //
-// The sender, `<allquiet/webhook/delivery.hpp>` (`aq::deliver`), is not included: it brings
-// Boost.Asio, Beast and OpenSSL's TLS, which cost each file that includes them about three times
-// what the rest of the SDK costs to compile (docs/performance.md), and a receiver needs none of it.
+// Two parts are left out, each with a header of its own, because they cost every file that
+// includes them and a receiver needs neither (docs/performance.md has each header's cost):
+// - the template side, `<allquiet/webhook/request_rendering.hpp>`: request templates and the
+//   Handlebars renderer, rendering as All Quiet does (with `url.hpp`, the URLs templates give);
+// - the sender, `<allquiet/webhook/delivery.hpp>` (`aq::deliver`): it brings Boost.Asio, Beast and
+//   OpenSSL's TLS.
 #pragma once
 
 #include <allquiet/webhook/address_list.hpp>
 #include <allquiet/webhook/enums.hpp>
 #include <allquiet/webhook/error.hpp>
 #include <allquiet/webhook/forwarding.hpp>
-#include <allquiet/webhook/handlebars.hpp>
-#include <allquiet/webhook/handlebars_options.hpp>
+#include <allquiet/webhook/header_field.hpp>
+#include <allquiet/webhook/html_escape.hpp>
 #include <allquiet/webhook/incident.hpp>
 #include <allquiet/webhook/patch.hpp>
-#include <allquiet/webhook/request_rendering.hpp>
-#include <allquiet/webhook/request_template.hpp>
 #include <allquiet/webhook/signature.hpp>
 #include <allquiet/webhook/timestamp.hpp>
-#include <allquiet/webhook/url.hpp>

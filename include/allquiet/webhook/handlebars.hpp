@@ -12,47 +12,15 @@
 #include <allquiet/webhook/detail/handlebars_runtime.hpp>
 #include <allquiet/webhook/error.hpp>
 #include <allquiet/webhook/handlebars_options.hpp>
+#include <allquiet/webhook/html_escape.hpp>
 
 #include <boost/json/value.hpp>
 
-#include <algorithm>
-#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
 
 namespace allquiet::webhook {
-
-/// What `{{x}}` makes of a value's text: Handlebars.js's escaping of `& < > " ' ` =`.
-inline std::string escape_html(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    detail::hbs::append_escaped(out, text);
-    return out;
-}
-
-/// Undoes `escape_html`, for a receiver whose template put values in `{{ }}`: exactly the seven
-/// entities Handlebars writes become their characters again, in one pass (so `&amp;lt;` gives
-/// `&lt;`), and any other `&` is left as it is.
-inline std::string unescape_html(std::string_view text) {
-    const auto& entities = detail::hbs::html_entities;
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size();) {
-        if (text[i] == '&') {
-            const auto match = std::find_if(std::begin(entities), std::end(entities), [&](const auto& e) {
-                return text.substr(i).starts_with(e.second);
-            });
-            if (match != std::end(entities)) {
-                out += match->first;
-                i += match->second.size();
-                continue;
-            }
-        }
-        out += text[i++];
-    }
-    return out;
-}
 
 /// A compiled template. Copies share the compiled form.
 class handlebars_template {

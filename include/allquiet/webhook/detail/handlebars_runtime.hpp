@@ -5,6 +5,7 @@
 #include <allquiet/webhook/detail/handlebars_ast.hpp>
 #include <allquiet/webhook/error.hpp>
 #include <allquiet/webhook/handlebars_options.hpp>
+#include <allquiet/webhook/html_escape.hpp>
 
 #include <boost/json/value.hpp>
 
@@ -79,30 +80,6 @@ inline void append_js_string(std::string& out, value_ptr v) {
         }
         return;
     }
-    }
-}
-
-/// The entities Handlebars.js's escapeExpression writes, one per character it escapes.
-inline constexpr std::pair<char, std::string_view> html_entities[] = {
-    {'&', "&amp;"},   {'<', "&lt;"},   {'>', "&gt;"},  {'"', "&quot;"},
-    {'\'', "&#x27;"}, {'`', "&#x60;"}, {'=', "&#x3D;"}};
-
-/// The entity for each byte; empty for the bytes written as they are.
-inline constexpr auto html_entity_of = [] {
-    std::array<std::string_view, 256> table{};
-    for (const auto& [character, entity] : html_entities)
-        table[static_cast<unsigned char>(character)] = entity;
-    return table;
-}();
-
-/// Handlebars.js's escapeExpression.
-inline void append_escaped(std::string& out, std::string_view s) {
-    for (char c : s) {
-        const std::string_view entity = html_entity_of[static_cast<unsigned char>(c)];
-        if (entity.empty())
-            out += c;
-        else
-            out += entity;
     }
 }
 
