@@ -86,7 +86,10 @@ struct address_list {
 /// Reads the service's response, `{"ips": ["203.0.113.7", "2001:db8::/32", ...]}` (`null` for
 /// none). Entries may be single addresses or CIDR ranges of either family; the error names the
 /// entry that is neither (`/ips/3`).
-inline result<address_list> parse_address_list(std::string_view json_text) {
+/// A template, called as a plain function, as incident.hpp's entry points are: only a file that
+/// calls it compiles the JSON reading.
+template <class = void>
+result<address_list> parse_address_list(std::string_view json_text) {
     auto value = detail::parse_json_text(json_text);
     if (!value) return value.error();
     detail::json_reader reader;

@@ -327,14 +327,20 @@ inline bool incident::allows(intent value) const noexcept {
                        [&](const open_enum<intent>& allowed) { return allowed == value; });
 }
 
+// The entry points below are templates, called as plain functions: a file compiles the JSON reader
+// and writer of every incident type only when it calls one, where an inline function's body is
+// compiled in every file that includes it, called or not (docs/performance.md has the figures).
+
 /// Reads an incident from JSON text. Errors name the member (`/events/0/severity: ...`);
 /// `.value()` throws `input_exception` for callers who prefer exceptions.
-inline result<incident> parse_incident(std::string_view json_text) {
+template <class = void>
+result<incident> parse_incident(std::string_view json_text) {
     return detail::read_document_text<incident>(json_text);
 }
 
 /// Reads an incident from an already parsed JSON value.
-inline result<incident> incident_from_json(const boost::json::value& json) {
+template <class = void>
+result<incident> incident_from_json(const boost::json::value& json) {
     return detail::read_document<incident>(json);
 }
 
@@ -342,10 +348,14 @@ inline result<incident> incident_from_json(const boost::json::value& json) {
 /// members in the API's order, then the other unknown ones: the order they were read in,
 /// with members the text lacked after them. Null and missing arrays come back as `[]`, missing strings as
 /// `null`.
-inline boost::json::value to_json(const incident& value) { return detail::write_json(value); }
+template <class = void>
+boost::json::value to_json(const incident& value) {
+    return detail::write_json(value);
+}
 
 /// `boost::json::value_from(incident)`.
-inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& out, const incident& value) {
+template <class = void>
+void tag_invoke(const boost::json::value_from_tag&, boost::json::value& out, const incident& value) {
     out = to_json(value);
 }
 

@@ -370,26 +370,36 @@ struct json_fields<patch> {
 
 } // namespace detail
 
+// The entry points below are templates, called as plain functions, for the reason incident.hpp gives:
+// only a file that calls one compiles the patch's JSON reader and writer.
+
 /// Reads a patch from JSON text (a receiver's response body).
-inline result<patch> parse_patch(std::string_view json_text) {
+template <class = void>
+result<patch> parse_patch(std::string_view json_text) {
     return detail::read_document_text<patch>(json_text);
 }
 
 /// Reads a patch from a parsed JSON value.
-inline result<patch> patch_from_json(const boost::json::value& json) {
+template <class = void>
+result<patch> patch_from_json(const boost::json::value& json) {
     return detail::read_document<patch>(json);
 }
 
 /// The patch as JSON; unset members are left out.
-inline boost::json::value to_json(const patch& value) { return detail::write_json(value); }
+template <class = void>
+boost::json::value to_json(const patch& value) {
+    return detail::write_json(value);
+}
 
 /// `boost::json::value_from(patch)`.
-inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& out, const patch& value) {
+template <class = void>
+void tag_invoke(const boost::json::value_from_tag&, boost::json::value& out, const patch& value) {
     out = to_json(value);
 }
 
 /// Checks a patch built in code exactly as `parse_patch` checks one read from text.
-inline std::optional<input_error> check_patch(const patch& value) {
+template <class = void>
+std::optional<input_error> check_patch(const patch& value) {
     auto reread = parse_patch(boost::json::serialize(to_json(value)));
     if (reread) return std::nullopt;
     return reread.error();
@@ -408,9 +418,12 @@ struct apply_options {
 
 namespace detail {
 
+// The steps of `apply_patch` are templates too: only a file that applies a patch compiles them.
+
 /// One `{name, oldValue, newValue}` per name whose first value differs between two sets.
-inline std::vector<attribute_change> diff_attributes(const std::vector<attribute>& before,
-                                                     const std::vector<attribute>& after) {
+template <class = void>
+std::vector<attribute_change> diff_attributes(const std::vector<attribute>& before,
+                                              const std::vector<attribute>& after) {
     auto first_value = [](const std::vector<attribute>& set,
                           const std::string& name) -> std::optional<std::string> {
         for (const auto& a : set)
@@ -432,12 +445,14 @@ inline std::vector<attribute_change> diff_attributes(const std::vector<attribute
     return changes;
 }
 
-inline attribute to_incident_attribute(const patch_attribute& a, bool is_grouping_key = false) {
+template <class = void>
+attribute to_incident_attribute(const patch_attribute& a, bool is_grouping_key = false) {
     return {a.name, a.value, a.is_image.value_or(false), is_grouping_key, a.hide_in_previews.value_or(false),
             {}};
 }
 
-inline void apply_attribute_operations(const patch_operations& ops, std::vector<attribute>& attributes) {
+template <class = void>
+void apply_attribute_operations(const patch_operations& ops, std::vector<attribute>& attributes) {
     if (ops.override_attributes) {
         attributes.clear();
         for (const auto& a : ops.override_attributes->attributes)
@@ -459,7 +474,8 @@ inline void apply_attribute_operations(const patch_operations& ops, std::vector<
 }
 
 /// The entity with this id as the incident already knows it (for its display name), or a bare one.
-inline entity known_entity(const incident& target, const std::string& id) {
+template <class = void>
+entity known_entity(const incident& target, const std::string& id) {
     for (const auto* list : {&target.teams, &target.services})
         for (const auto& e : *list)
             if (e.id == id) return e;
@@ -469,7 +485,8 @@ inline entity known_entity(const incident& target, const std::string& id) {
     return {id, std::nullopt, {}};
 }
 
-inline user known_user(const incident& target, const std::string& id) {
+template <class = void>
+user known_user(const incident& target, const std::string& id) {
     for (const auto& u : target.on_call_users)
         if (u.id == id) return u;
     for (const auto& ev : target.events)
@@ -480,7 +497,8 @@ inline user known_user(const incident& target, const std::string& id) {
 }
 
 /// The incident-level effects of an intent and its options.
-inline void apply_intent_effects(const append_intent_operation& op, incident& target, event& added) {
+template <class = void>
+void apply_intent_effects(const append_intent_operation& op, incident& target, event& added) {
     const intent_options options = op.intent_options.value_or(intent_options{});
     switch (op.intent) {
     case intent::resolved: added.status = open_enum<status>(status::resolved); break;
@@ -535,8 +553,8 @@ inline void apply_intent_effects(const append_intent_operation& op, incident& ta
 /// over from the newest event. Attribute operations run in the order override (replace the
 /// set), add (append), upsert (replace the first of that name, else append), and the event
 /// lists every attribute whose value changed.
-inline result<incident> apply_patch(const incident& target, const patch& change,
-                                    const apply_options& options = {}) {
+template <class = void>
+result<incident> apply_patch(const incident& target, const patch& change, const apply_options& options = {}) {
     if (auto problem = check_patch(change)) return std::move(*problem);
     const auto& ops = change.operations;
     if (ops.append_intent && options.enforce_allowed_intents && !target.allowed_intents.empty() &&
