@@ -151,9 +151,8 @@ bool starts_with(const std::string& text, std::string_view prefix) { return text
 
 const std::string post_head = "POST /hooks/aq HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
 
-/// Every kind of bad input once, each followed by a good delivery that must be answered at once.
-/// Returns the number of deliveries the receiver should have journaled.
-std::size_t send_every_bad_input(const running_receiver& receiver, const std::string& round) {
+/// Bytes that are not HTTP at all. Returns the good deliveries sent after them.
+std::size_t send_unparsable(const running_receiver& receiver, const std::string& round) {
     std::size_t good = 0;
     BOOST_TEST_CONTEXT("garbage bytes") {
         const auto answer =
@@ -172,6 +171,13 @@ std::size_t send_every_bad_input(const running_receiver& receiver, const std::st
         check_answers_at_once(receiver, round + "after-noise");
         ++good;
     }
+    return good;
+}
+
+/// Requests cut off, or shorter than they say, by clients that then wait or vanish. Returns the good
+/// deliveries sent after them.
+std::size_t send_cut_off(const running_receiver& receiver, const std::string& round) {
+    std::size_t good = 0;
     for (const auto& [where, bytes] :
          {std::pair<std::string, std::string>{"header", post_head + "Content-Le"},
           {"body", post_head + "Content-Length: 100\r\n\r\n{\"delivery\": \"cut"}}) {
@@ -191,6 +197,12 @@ std::size_t send_every_bad_input(const running_receiver& receiver, const std::st
         const auto answer = client.read_until_closed(4s).received;
         BOOST_TEST(answer.empty(), answer);
     }
+    return good;
+}
+
+/// Bodies framed in contradictory or invalid ways. Returns the good deliveries sent after them.
+std::size_t send_bad_framing(const running_receiver& receiver, const std::string& round) {
+    std::size_t good = 0;
     BOOST_TEST_CONTEXT("Content-Length and Transfer-Encoding together") {
         const auto answer = answer_to(
             receiver,
@@ -213,6 +225,12 @@ std::size_t send_every_bad_input(const running_receiver& receiver, const std::st
         check_answers_at_once(receiver, round + "after-chunked");
         ++good;
     }
+    return good;
+}
+
+/// Heads and bodies past the limits, declared or sent. Returns the good deliveries sent after them.
+std::size_t send_oversized(const running_receiver& receiver, const std::string& round) {
+    std::size_t good = 0;
     BOOST_TEST_CONTEXT("oversized headers and bodies") {
         const auto fat_headers = answer_to(receiver, post_head + "X-Padding: " + std::string(20000, 'p') +
                                                          "\r\nContent-Length: 0\r\n\r\n");
@@ -227,6 +245,12 @@ std::size_t send_every_bad_input(const running_receiver& receiver, const std::st
         check_answers_at_once(receiver, round + "after-oversized");
         ++good;
     }
+    return good;
+}
+
+/// Clients that hold connections: a byte a second, or nothing. Returns the good deliveries sent after them.
+std::size_t send_slow_and_idle(const running_receiver& receiver, const std::string& round) {
+    std::size_t good = 0;
     BOOST_TEST_CONTEXT("slowloris: one byte a second is cut off at the read timeout") {
         auto slow = std::async(std::launch::async, [&] {
             raw_socket client(receiver.port);
@@ -256,6 +280,12 @@ std::size_t send_every_bad_input(const running_receiver& receiver, const std::st
         BOOST_TEST(idle.front()->read_until_closed(4s).closed); // the read timeout closes idle connections
         BOOST_TEST(idle.back()->read_until_closed(1s).closed);
     }
+    return good;
+}
+
+/// Clients gone before their answer is written. Returns the good deliveries sent after them.
+std::size_t send_vanishing(const running_receiver& receiver, const std::string& round) {
+    std::size_t good = 0;
     BOOST_TEST_CONTEXT("clients that vanish mid-response") {
         for (int i = 0; i < 40; ++i) { // the journal listing is a few hundred KiB: cut it off
             raw_socket client(receiver.port);
@@ -272,7 +302,16 @@ std::size_t send_every_bad_input(const running_receiver& receiver, const std::st
         check_answers_at_once(receiver, round + "after-vanishing");
         good += 1 + 10; // the /slow requests were read whole: they are deliveries
     }
+    return good;
+}
 
+/// Every kind of bad input once, each followed by a good delivery that must be answered at once.
+/// Returns the number of deliveries the receiver should have journaled.
+std::size_t send_every_bad_input(const running_receiver& receiver, const std::string& round) {
+    std::size_t good = 0;
+    for (auto send : {send_unparsable, send_cut_off, send_bad_framing, send_oversized, send_slow_and_idle,
+                      send_vanishing})
+        good += send(receiver, round);
     return good;
 }
 

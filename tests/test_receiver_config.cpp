@@ -137,10 +137,6 @@ BOOST_AUTO_TEST_CASE(errors_name_the_member_and_the_rule) {
     CHECK_FAILS_WITH(
         parse_receiver_config(with_rule(R"({"respond": {"body": "x", "patch": {"operations": {}}}})")),
         error::unknown_member, "/rules/0/respond/patch");
-    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {"json": {"events": 1}}, "respond": {}})")),
-                     error::unknown_value, "/rules/0/match/json/events");
-    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {"json": {"/a~2b": 1}}, "respond": {}})")),
-                     error::unknown_value, "/rules/0/match/json/~1a~02b");
     const std::string huge(70000, 'v');
     CHECK_FAILS_WITH(
         parse_receiver_config(with_rule(R"({"respond": {"headers": {"X-Big": ")" + huge + R"("}}})")),
@@ -169,6 +165,9 @@ BOOST_AUTO_TEST_CASE(errors_name_the_member_and_the_rule) {
                      error::invalid_header_value, "/rules/0/respond/headers/X-A");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"colour": "red"}})")),
                      error::unknown_member, "/rules/0/respond/colour");
+}
+
+BOOST_AUTO_TEST_CASE(match_and_template_errors_name_the_member) {
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {}})")), error::missing_member,
                      "/rules/0/respond");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {"path": "hooks"}, "respond": {}})")),
@@ -177,6 +176,8 @@ BOOST_AUTO_TEST_CASE(errors_name_the_member_and_the_rule) {
                      error::invalid_method, "/rules/0/match/method");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {"json": {"events": 1}}, "respond": {}})")),
                      error::unknown_value, "/rules/0/match/json/events");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {"json": {"/a~2b": 1}}, "respond": {}})")),
+                     error::unknown_value, "/rules/0/match/json/~1a~02b");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {"verification": "ok"}, "respond": {}})")),
                      error::unknown_value, "/rules/0/match/verification");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {"body": "x"}, "respond": {}})")),
@@ -187,6 +188,9 @@ BOOST_AUTO_TEST_CASE(errors_name_the_member_and_the_rule) {
                      error::template_syntax, "/rules/0/respond/bodyTemplate");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"bodyTemplate": "x", "body": "y"}})")),
                      error::unknown_member, "/rules/0/respond/body");
+}
+
+BOOST_AUTO_TEST_CASE(top_level_errors_name_the_member) {
     CHECK_FAILS_WITH(parse_receiver_config(R"({"secrets": [""]})"), error::out_of_range, "/secrets/0");
     CHECK_FAILS_WITH(parse_receiver_config(R"({"secrets": "s"})"), error::wrong_type, "/secrets");
     CHECK_FAILS_WITH(parse_receiver_config(R"({"signingMethod": "hmac"})"), error::unknown_value,
