@@ -3,7 +3,7 @@
 # tests/consumer/consumer.cpp against allquiet-webhook three ways, as users do, and runs each:
 # pkg-config and CMake against a `meson install` of BUILD_DIR (into a scratch folder:
 # both files are relocatable), and a Meson project that takes SOURCE_DIR as a subproject through
-# packaging/allquiet-webhook.wrap. The four builds run in two lanes, one per core.
+# packaging/allquiet-webhook.wrap. The four builds run at once.
 # usage: run.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build_dir=$(realpath "$1") source_dir=$(realpath "$2")
@@ -51,26 +51,29 @@ as_meson_subproject() {
     ln -s "$source_dir" "$scratch/meson/subprojects/allquiet-webhook" && # present, so nothing is fetched
     meson setup "$scratch/meson/build" "$scratch/meson" --wrap-mode=nodownload \
       -Dallquiet-webhook:optimization=0 >/dev/null && # the library runs once here: -O0 builds it in half the time
-    ninja -C "$scratch/meson/build" -j1 >/dev/null &&
+    ninja -C "$scratch/meson/build" -j2 >/dev/null &&
     "$scratch/meson/build/consumer"
 }
 
-# Runs the named steps one after the other into a log of their own; the log's name is the lane's.
-lane() {
-  local log=$1 step
-  shift
-  for step in "$@"; do
-    echo "== $step" >>"$log"
-    local started=$SECONDS
-    "$step" >>"$log" 2>&1 || { echo "FAILED: $step" >>"$log"; return 1; }
-    echo "   ($step: $((SECONDS - started)) s)" >>"$log"
-  done
+# Runs one step into a log of its own, with the time it took.
+run_step() {
+  local step=$1 log="$scratch/$1.log" started=$SECONDS
+  echo "== $step" >"$log"
+  "$step" >>"$log" 2>&1 || { echo "FAILED: $step" >>"$log"; return 1; }
+  echo "   ($step: $((SECONDS - started)) s)" >>"$log"
 }
-# The subproject builds the receiver library too, as long as the other three steps together.
-lane "$scratch/lane1.log" as_meson_subproject & first=$!
-lane "$scratch/lane2.log" checkout with_pkg_config with_cmake & second=$!
+# All four at once, and the subproject's three files two at a time: the test runs beside other
+# tests, and a chain of steps one after the other would end last, alone on one core.
+steps=(as_meson_subproject checkout with_pkg_config with_cmake)
+pids=()
+for step in "${steps[@]}"; do
+  run_step "$step" & pids+=($!)
+done
 status=0
-wait "$first" || status=1
-wait "$second" || status=1
-cat "$scratch/lane1.log" "$scratch/lane2.log"
+for pid in "${pids[@]}"; do
+  wait "$pid" || status=1
+done
+for step in "${steps[@]}"; do
+  cat "$scratch/$step.log"
+done
 exit $status
