@@ -39,7 +39,4 @@ allquiet::webhook::handlebars_template load_template(const std::string& path);
 /// Declares --template (required): the request template's file.
 void add_template_option(CLI::App& command, std::string& path);
 
-/// A request as the seed page's "HTTP Request" pane shows it: request line, headers, body.
-std::string http_text(const allquiet::webhook::http_request& request);
-
 } // namespace aqhook

@@ -38,13 +38,6 @@ void add_template_option(CLI::App& command, std::string& path) {
         ->required();
 }
 
-std::string http_text(const aq::http_request& request) {
-    std::string out = request.method + " " + request.url.target + " HTTP/1.1\n";
-    for (const auto& h : request.headers)
-        out += h.name + ": " + h.value + "\n";
-    return out + "\n" + request.body;
-}
-
 namespace {
 
 struct render_options {
@@ -70,7 +63,7 @@ int render(const render_options& given) {
     if (given.show == "http") {
         auto request = aq::build_http_request(*description);
         if (!request) throw usage_error(request.error().message());
-        std::cout << http_text(*request) << "\n";
+        std::cout << aq::detail::http_request_text(*request, "\n") << "\n";
         return exit_ok;
     }
     std::cout << boost::json::serialize(aq::to_json(*description)) << "\n";

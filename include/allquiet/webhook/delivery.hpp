@@ -99,26 +99,15 @@ struct delivery {
 
 namespace detail {
 
-/// The request's bytes on the wire. Written out here rather than by Beast's message serializer:
-/// its composed write, instantiated for the TLS stream, was most of the compile time of every file
-/// that sends. The request's parts were checked when it was built (no CR or LF in any of them).
-inline std::string request_bytes(const http_request& request) {
-    std::string out;
-    out.reserve(request.method.size() + request.url.target.size() + request.body.size() + 256);
-    out.append(request.method).append(" ").append(request.url.target).append(" HTTP/1.1\r\n");
-    for (const auto& h : request.headers)
-        out.append(h.name).append(": ").append(h.value).append("\r\n");
-    out.append("\r\n").append(request.body);
-    return out;
-}
-
 template <class Stream>
 void exchange_http(Stream& stream, boost::beast::tcp_stream& transport, const http_request& request,
                    const delivery_options& options, std::chrono::steady_clock::time_point deadline,
                    delivery& out, boost::asio::io_context& io) {
     namespace http = boost::beast::http;
     namespace net = boost::asio;
-    const std::string message = request_bytes(request);
+    // Written out by the SDK rather than by Beast's message serializer: its composed write,
+    // instantiated for the TLS stream, was most of the compile time of every file that sends.
+    const std::string message = http_request_text(request, "\r\n");
 
     boost::beast::flat_buffer buffer;
     std::optional<http::response_parser<http::string_body>> parser;

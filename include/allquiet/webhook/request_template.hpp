@@ -216,6 +216,23 @@ struct http_request {
     }
 };
 
+namespace detail {
+
+/// The request as HTTP/1.1 text: the request line, the headers, an empty line, the body. Lines end
+/// with `line_end`: CRLF on the wire, "\n" where a person reads it. The parts were checked when
+/// the request was built (no CR or LF in any of them).
+inline std::string http_request_text(const http_request& request, std::string_view line_end) {
+    std::string out;
+    out.reserve(request.method.size() + request.url.target.size() + request.body.size() + 256);
+    out.append(request.method).append(" ").append(request.url.target).append(" HTTP/1.1").append(line_end);
+    for (const auto& h : request.headers)
+        out.append(h.name).append(": ").append(h.value).append(line_end);
+    out.append(line_end).append(request.body);
+    return out;
+}
+
+} // namespace detail
+
 /// The natural Content-Type of each body kind, used where the template sets none.
 inline std::string_view default_content_type(body_kind kind) {
     switch (kind) {
