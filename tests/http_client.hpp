@@ -121,6 +121,24 @@ class raw_socket {
         bool closed = false;  ///< whether it closed the connection before the timeout
     };
 
+    /// Sends `piece` again and again, as a client that never ends its request does, until the
+    /// server answers or closes, `max_bytes` are sent, or `timeout` passes. Returns the bytes sent.
+    std::size_t stream(std::string_view piece, std::size_t max_bytes, std::chrono::milliseconds timeout) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        std::size_t sent = 0;
+        socket_.non_blocking(true);
+        while (sent < max_bytes && std::chrono::steady_clock::now() < deadline) {
+            pollfd fd{socket_.native_handle(), POLLIN | POLLOUT, 0};
+            if (::poll(&fd, 1, 100) <= 0) continue;
+            if (fd.revents & (POLLIN | POLLERR | POLLHUP)) break; // an answer, or the server is gone
+            boost::system::error_code ec;
+            sent += socket_.write_some(net::buffer(piece), ec);
+            if (ec && ec != net::error::would_block) break;
+        }
+        socket_.non_blocking(false);
+        return sent;
+    }
+
     /// Reads what the server sends until `end` arrives, or until `timeout` passes.
     std::string read_until(std::string_view end, std::chrono::milliseconds timeout) {
         std::string received;

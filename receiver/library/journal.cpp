@@ -36,7 +36,8 @@ boost::json::value to_json(const journal_entry& entry) {
     json::object response{{"status", entry.response.status},
                           {"headers", headers_object(entry.response.headers)},
                           {"body", valid_utf8(entry.response.body)},
-                          {"fault", optional_string(entry.response.fault)}};
+                          {"fault", optional_string(entry.response.fault)},
+                          {"notSent", optional_string(entry.response.not_sent)}};
     // A body that is not UTF-8 text is given in base64, so that its exact bytes can be recovered.
     const bool text_body = aqhook::is_valid_utf8(entry.body);
     return json::object{{"id", std::to_string(entry.id)},
@@ -58,7 +59,8 @@ namespace aqhook {
 
 std::size_t footprint(const aq::journal_entry& entry) {
     std::size_t bytes = sizeof entry + entry.remote_address.size() + entry.method.size() +
-                        entry.target.size() + entry.body.size() + entry.response.body.size();
+                        entry.target.size() + entry.body.size() + entry.response.body.size() +
+                        (entry.response.not_sent ? entry.response.not_sent->size() : 0);
     for (const auto* headers : {&entry.headers, &entry.response.headers})
         for (const auto& h : *headers)
             bytes += sizeof h + h.name.size() + h.value.size();
@@ -115,6 +117,19 @@ journal_entry_ptr journal::find(std::uint64_t id) const {
     const std::size_t at = lower_bound(id);
     if (at == entries_.size() || entries_[at].entry->id != id) return nullptr;
     return entries_[at].entry;
+}
+
+void journal::mark_not_sent(std::uint64_t id, std::string reason) {
+    journal_entry_ptr replaced; // freed outside the lock
+    std::lock_guard lock(mutex_);
+    const std::size_t at = lower_bound(id);
+    if (at == entries_.size() || entries_[at].entry->id != id) return; // dropped meanwhile
+    auto amended = std::make_shared<aq::journal_entry>(*entries_[at].entry);
+    amended->response.not_sent = std::move(reason);
+    const std::size_t amended_bytes = footprint(*amended);
+    bytes_ += amended_bytes - entries_[at].bytes;
+    entries_[at].bytes = amended_bytes;
+    replaced = std::exchange(entries_[at].entry, std::move(amended));
 }
 
 std::pair<std::uint64_t, std::uint64_t> journal::ids() const {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace aqhook {
@@ -48,6 +49,10 @@ class journal {
 
     /// Stores an entry under the next id and returns the id.
     std::uint64_t append(aq::journal_entry entry);
+
+    /// Records that the answer to entry `id` never reached its client, and why (nothing when the
+    /// entry is gone). Entries are never changed in place: a listing holding the old one keeps it.
+    void mark_not_sent(std::uint64_t id, std::string reason);
 
     std::vector<journal_entry_ptr> list(const journal_page& page = {}) const;
     journal_entry_ptr find(std::uint64_t id) const;

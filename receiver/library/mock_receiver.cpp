@@ -19,14 +19,23 @@ aqhook::receiver_settings settings_of(mock_receiver_options& options) {
     return settings;
 }
 
+aqhook::server_options server_options_of(mock_receiver_options& options) {
+    aqhook::server_options server;
+    server.host = options.host;
+    server.port = options.port;
+    server.max_body = options.max_body;
+    server.max_connections = options.max_connections;
+    server.read_timeout = options.read_timeout;
+    server.fault_hold_limit = options.fault_hold_limit;
+    server.log = std::move(options.log);
+    return server;
+}
+
 } // namespace
 
 struct mock_receiver::impl {
     impl(std::string_view config_json, mock_receiver_options options)
-        : state(config_json, settings_of(options)),
-          listener(state, aqhook::server_options{options.host, options.port, options.max_body, 8 * 1024,
-                                                 options.read_timeout, options.fault_hold_limit,
-                                                 std::move(options.log)}) {
+        : state(config_json, settings_of(options)), listener(state, server_options_of(options)) {
         listener.start(options.threads);
     }
 

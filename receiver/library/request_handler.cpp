@@ -42,7 +42,7 @@ std::string_view path_of(const http_request& request) {
 /// The delivery's source: the peer, or with `trust_forwarded_for` the last X-Forwarded-For hop
 /// (the one the trusted proxy added). Every X-Forwarded-For line counts, as one list in order
 /// (RFC 9110 §5.3): a client's own line cannot stand in for the proxy's.
-std::string source_address(const receiver_settings& settings, const http_request& request,
+std::string source_address(const receiver_settings& settings, const http::fields& request,
                            std::string_view peer) {
     if (!settings.trust_forwarded_for) return std::string(peer);
     std::string_view last_hop;
@@ -201,8 +201,8 @@ std::optional<std::string> fault_name(fault kind) {
     return std::nullopt;
 }
 
-void record(aqhook::journal& journal, http_request& request, std::string source, const verification& verified,
-            std::optional<std::string> rule, const handler_result& result) {
+std::uint64_t record(aqhook::journal& journal, http_request& request, std::string source,
+                     const verification& verified, std::optional<std::string> rule, const handler_result& result) {
     aq::journal_entry entry;
     entry.received_at = aq::timestamp::now();
     entry.remote_address = std::move(source);
@@ -218,24 +218,30 @@ void record(aqhook::journal& journal, http_request& request, std::string source,
         entry.response.headers = header_fields(*result.response);
         entry.response.body = result.response->body();
     }
-    journal.append(std::move(entry));
+    return journal.append(std::move(entry));
 }
 
 } // namespace
 
+bool refused_by_source(const receiver_state& state, const http::request_header<>& head, std::string_view peer) {
+    return !is_admin_target(head.target()) && !admitted(state.settings(), source_address(state.settings(), head, peer));
+}
+
+handler_result refuse_source(const http_request& request) {
+    auto result = respond_with(json_response(403, json::object{{"error", "source address not allowed"}}, request));
+    result.verification = to_string(verification_status::unsigned_); // its signature is never checked
+    return result;
+}
+
 handler_result answer_delivery(receiver_state& state, http_request& request, std::string_view peer) {
+    auto source = source_address(state.settings(), request, peer);
+    if (!admitted(state.settings(), source)) return refuse_source(request);
     const auto loaded = state.config();
     const receiver_config& config = *loaded->config;
-    auto source = source_address(state.settings(), request, peer);
-    // A refused source costs no HMAC; it is journaled as unsigned, its signature unchecked.
-    const bool allowed = admitted(state.settings(), source);
-    const verification verified =
-        allowed ? verify(*loaded, request) : verification{verification_status::unsigned_, {}, {}};
+    const verification verified = verify(*loaded, request);
     handler_result result;
     std::optional<std::string> rule;
-    if (!allowed) {
-        result.response = json_response(403, json::object{{"error", "source address not allowed"}}, request);
-    } else if (verified.error && config.policy == verification_policy::enforce) {
+    if (verified.error && config.policy == verification_policy::enforce) {
         // A test receiver tells the sender why: the point is to debug the signing side.
         result.response = json_response(401, json::object{{"error", *verified.error}}, request);
     } else {
@@ -245,7 +251,8 @@ handler_result answer_delivery(receiver_state& state, http_request& request, std
         rule = std::move(chosen.rule);
     }
     result.verification = to_string(verified.status);
-    record(state.journal(), request, std::move(source), verified, std::move(rule), result);
+    result.journal_id =
+        record(state.journal(), request, std::move(source), verified, std::move(rule), result);
     return result;
 }
 

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <functional>
+#include <cstdint>
 #include <memory>
 #include <string_view>
 
@@ -51,6 +52,8 @@ struct handler_result {
     std::shared_ptr<pending_response> pending;
     /// For the log line: "valid", "invalid", "unsigned", or "admin".
     std::string_view verification = "admin";
+    /// The delivery's journal entry, to mark when its answer never reaches the client; 0 for none.
+    std::uint64_t journal_id = 0;
 };
 
 /// A result that sends `response` at once.
@@ -72,6 +75,14 @@ inline handler_result respond_later(std::shared_ptr<pending_response> pending) {
 /// The stages read the request; the last moves a delivery's body into its journal entry, so the
 /// journal copies no body.
 handler_result handle_request(receiver_state& state, http_request& request, std::string_view source);
+
+/// Whether a request is refused on its head alone, before its body is read: a delivery from a
+/// source that `--allow-ips` does not admit. Never an admin request.
+bool refused_by_source(const receiver_state& state, const http::request_header<>& head, std::string_view peer);
+
+/// That refusal: 403, and not journaled, so that refused peers cannot push deliveries out of the
+/// journal. A refused source costs no HMAC.
+handler_result refuse_source(const http_request& request);
 
 /// The delivery path alone (the admin API's dummy delivery takes it too).
 handler_result answer_delivery(receiver_state& state, http_request& request, std::string_view source);

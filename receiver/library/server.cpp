@@ -16,6 +16,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <array>
 #include <mutex>
 #include <optional>
@@ -31,7 +32,8 @@ using boost::system::error_code;
 
 namespace {
 
-/// How long to wait before accepting again after an error such as "too many open files".
+/// How long to wait before accepting again after an error such as "too many open files", or while
+/// the connection limit is reached.
 constexpr auto accept_retry_delay = std::chrono::milliseconds(50);
 /// A connection's read buffer once its client has spoken: a delivery of a few KiB arrives in one
 /// read instead of in many of the parser's 512-byte ones. Idle connections stay at 512 bytes.
@@ -62,9 +64,37 @@ void write_head(const http_response& response, std::string& out) {
     out += "\r\n";
 }
 
-bool expects_continue(const http_request& request) {
+bool expects_continue(const http::request_header<>& request) {
     const auto expect = request[http::field::expect];
     return request.version() == 11 && aq::detail::iequals({expect.data(), expect.size()}, "100-continue");
+}
+
+} // namespace
+
+/// A request's body: a string that grows as its bytes arrive. Beast's own string body reserves the
+/// declared Content-Length up front, which lets a client that sends nothing more take `max_body`
+/// of memory per connection.
+struct request_body : http::string_body {
+    class reader : public http::string_body::reader {
+      public:
+        using http::string_body::reader::reader;
+        void init(const boost::optional<std::uint64_t>&, error_code& ec) { ec = {}; }
+    };
+};
+using request_parser = http::request_parser<request_body>;
+
+namespace {
+
+/// Why a request's head is refused before its body is read (400, RFC 9112 §3.2 and §6.3): a
+/// missing or repeated Host, or a Transfer-Encoding whose last coding is not chunked, which would
+/// otherwise frame the body as empty and read it as a second, smuggled request.
+std::optional<std::string> ambiguous_head(const request_parser& parser) {
+    const auto& head = parser.get();
+    const auto hosts = head.count(http::field::host);
+    if (hosts > 1 || (hosts == 0 && head.version() == 11)) return "a request needs exactly one Host header";
+    if (head.count(http::field::transfer_encoding) && !parser.chunked())
+        return "a Transfer-Encoding must end with chunked";
+    return std::nullopt;
 }
 
 } // namespace
@@ -86,19 +116,25 @@ struct server::impl {
         if (options.log) log.emplace(options.log);
     }
 
+    /// Accepts the next connection, or while `max_connections` are open, waits until one closes:
+    /// new clients wait in the listen queue meanwhile.
     void accept_next();
+    void accept_later();
+    bool at_connection_limit();
 
     receiver_state& state;
     const server_options options;
     std::optional<log_queue> log;
     std::deque<io_thread> io;
-    std::size_t next_io = 0; // the context of the next connection; used by the accepting thread only
+    std::size_t next_io = 0;    // the context of the next connection; used by the accepting thread only
+    bool reported_full = false; // the log has said that the connection limit is reached; likewise
     tcp::acceptor acceptor;
     net::steady_timer accept_retry;
     net::thread_pool worker{1}; // admin work too long for an I/O thread (request_handler.hpp)
     std::mutex sessions_mutex;
     std::vector<std::weak_ptr<session>> sessions; // to stop them
     bool stopping = false;                        // guarded by sessions_mutex
+    std::atomic<bool> grace_ended{false};
 };
 
 /// One connection: read a request, hand it to the handler, write the response, repeat while
@@ -106,8 +142,10 @@ struct server::impl {
 class session : public std::enable_shared_from_this<session> {
   public:
     session(server::impl& server, connection_socket socket)
-        : server_(server), socket_(std::move(socket)), timer_(socket_.get_executor()) {
+        : server_(server), socket_(std::move(socket)), timer_(socket_.get_executor()),
+          buffer_(server.options.max_header + read_buffer_size) {
         error_code ec;
+        socket_.non_blocking(true, ec); // asynchronous operations ignore it; the hang-up watch's read must not block
         auto address = socket_.remote_endpoint(ec).address();
         if (address.is_v6() && address.to_v6().is_v4_mapped())
             address = net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
@@ -129,33 +167,50 @@ class session : public std::enable_shared_from_this<session> {
 
   private:
     using clock = std::chrono::steady_clock;
-    enum class phase { reading, handling, pending, holding, writing, closed };
+    enum class phase { reading, handling, delaying, pending, holding, writing, closed };
 
     void read_request() {
         if (stopping_) return close();
         phase_ = phase::reading;
+        journal_id_ = 0;
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header));
         parser_->body_limit(server_.options.max_body);
         arm(server_.options.read_timeout, &session::close);
         http::async_read_header(
             socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
-                if (ec) return self->refuse(ec);
-                self->buffer_.reserve(read_buffer_size);
-                if (!expects_continue(self->parser_->get())) return self->read_body();
-                static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
-                net::async_write(self->socket_, net::buffer(go_on), [self](error_code write_ec, std::size_t) {
-                    write_ec ? self->close() : self->read_body();
-                });
+                if (ec) return self->refuse_unreadable(ec);
+                self->read_head();
             });
+    }
+
+    /// Decides on the head alone what it can, before the body is read (or a 100 Continue invites it).
+    void read_head() {
+        started_ = clock::now(); // for a refusal's log line; the body's arrival restarts it
+        if (const auto problem = ambiguous_head(*parser_)) {
+            request_ = http_request(parser_->get().base()); // the head alone: the body is never read
+            return refuse(400, "malformed HTTP request: " + *problem);
+        }
+        if (refused_by_source(server_.state, parser_->get(), peer_)) {
+            request_ = http_request(parser_->get().base());
+            request_.keep_alive(false);
+            return act(refuse_source(request_));
+        }
+        buffer_.reserve(read_buffer_size);
+        if (!expects_continue(parser_->get())) return read_body();
+        static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+        net::async_write(socket_, net::buffer(go_on), [self = shared_from_this()](error_code ec, std::size_t) {
+            ec ? self->close() : self->read_body();
+        });
     }
 
     void read_body() {
         http::async_read(socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
-            if (ec) return self->refuse(ec);
+            if (ec) return self->refuse_unreadable(ec);
             self->phase_ = phase::handling;
             self->started_ = clock::now();
-            self->request_ = self->parser_->release();
+            auto message = self->parser_->release();
+            self->request_ = http_request(std::move(message.base()), std::move(message.body()));
             self->act(self->handle());
         });
     }
@@ -166,16 +221,13 @@ class session : public std::enable_shared_from_this<session> {
             return handle_request(server_.state, request_, peer_);
         } catch (const std::exception&) {
             request_.keep_alive(false);
-            return {json_response(500, boost::json::object{{"error", "internal error"}}, request_),
-                    {},
-                    fault::none,
-                    nullptr,
-                    "-"};
+            return respond_with(json_response(500, boost::json::object{{"error", "internal error"}}, request_));
         }
     }
 
     void act(handler_result result) {
         verification_ = result.verification;
+        journal_id_ = result.journal_id;
         response_ = std::move(result.response);
         if (result.pending) return await(std::move(result.pending));
         if (result.fault_kind == fault::reset) {
@@ -190,6 +242,7 @@ class session : public std::enable_shared_from_this<session> {
             return arm(server_.options.fault_hold_limit, &session::end_hold);
         }
         if (result.delay.count() == 0) return write_response();
+        phase_ = phase::delaying;
         watch_for_hang_up();
         arm(result.delay, &session::write_response);
     }
@@ -214,16 +267,33 @@ class session : public std::enable_shared_from_this<session> {
         if (stopping_) pending_->cancel();
     }
 
+    bool waiting() const { return phase_ == phase::delaying || phase_ == phase::pending || phase_ == phase::holding; }
+
     /// While the request waits (a delay, a pending response, a `timeout` fault), a client that
-    /// hangs up releases its connection at once instead of at the end of the wait.
+    /// hangs up releases its connection at once instead of at the end of the wait. Bytes that come
+    /// meanwhile (a pipelined request) are read into the buffer for the next request, so that a
+    /// close behind them is still seen; once they fill the buffer, the wait's own end releases it.
     void watch_for_hang_up() {
+        if (watching_) return;
+        watching_ = true;
         socket_.async_wait(net::socket_base::wait_read, [self = shared_from_this()](error_code ec) {
-            if (ec || self->phase_ == phase::reading || self->phase_ == phase::writing) return;
-            error_code available_ec;
-            if (self->socket_.available(available_ec) > 0 && !available_ec) return; // a pipelined request
-            if (self->phase_ == phase::holding) self->log(0, "timeout");
-            self->close();
+            self->watching_ = false;
+            if (ec || !self->waiting()) return;
+            const std::size_t room = self->buffer_.max_size() - self->buffer_.size();
+            if (room == 0) return;
+            error_code read_ec; // the socket is non-blocking: this takes what has arrived
+            self->buffer_.commit(self->socket_.read_some(self->buffer_.prepare(room), read_ec));
+            if (read_ec && read_ec != net::error::would_block) return self->hung_up();
+            self->watch_for_hang_up();
         });
+    }
+
+    void hung_up() {
+        if (phase_ == phase::holding)
+            log(0, "timeout");
+        else
+            not_sent("client gone before the answer");
+        close();
     }
 
     void end_hold() {
@@ -231,20 +301,36 @@ class session : public std::enable_shared_from_this<session> {
         close();
     }
 
+    /// The answer never reached the client: the journal entry and the log line say so.
+    void not_sent(const char* reason) {
+        if (journal_id_) server_.state.journal().mark_not_sent(journal_id_, reason);
+        log(0, nullptr, reason);
+    }
+
     /// Answers a request that cannot be read any further, then closes; a client that is gone
     /// is not answered.
-    void refuse(error_code ec) {
+    void refuse_unreadable(error_code ec) {
         if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
             ec == net::error::eof || ec == net::error::connection_reset || ec == net::error::bad_descriptor)
             return close();
-        const unsigned status = ec == http::error::header_limit ? 431
-                                : ec == http::error::body_limit ? 413
-                                                                : 400;
-        const std::string reason = status == 431   ? "request headers larger than the limit"
-                                   : status == 413 ? "request body larger than the limit"
-                                                   : "malformed HTTP request: " + ec.message();
-        request_ = {};
-        request_.method_string("-");
+        started_ = clock::now();
+        if (parser_->is_header_done()) { // the log names the request whose body was refused
+            request_ = http_request(parser_->get().base());
+        } else {
+            request_ = {};
+            request_.method_string("-");
+        }
+        if (ec == http::error::header_limit) return refuse(431, "request headers larger than the limit");
+        if (ec == http::error::body_limit) return refuse(413, "request body larger than the limit");
+        if (ec == http::error::buffer_overflow)
+            return refuse(400, "malformed HTTP request: a chunk line or trailer longer than " +
+                                   std::to_string(buffer_.max_size()) + " bytes");
+        refuse(400, "malformed HTTP request: " + ec.message());
+    }
+
+    /// Answers `request_` (its head, or a stand-in) with an error, then closes: what follows it on
+    /// the connection is never read.
+    void refuse(unsigned status, const std::string& reason) {
         request_.keep_alive(false);
         verification_ = "-";
         response_ = json_response(status, boost::json::object{{"error", reason}}, request_);
@@ -267,8 +353,12 @@ class session : public std::enable_shared_from_this<session> {
                 net::buffer(self->head_),
                 net::buffer(head_only ? std::string_view() : self->response_->body())};
             net::async_write(self->socket_, message, [self](error_code ec, std::size_t) {
+                if (ec) {
+                    self->not_sent("connection lost while the answer was written");
+                    return self->close();
+                }
                 self->log(self->response_->result_int(), nullptr);
-                if (ec || !self->response_->keep_alive() || self->stopping_) return self->close();
+                if (!self->response_->keep_alive() || self->stopping_) return self->close();
                 self->read_request();
             });
         });
@@ -288,7 +378,7 @@ class session : public std::enable_shared_from_this<session> {
         timer_.cancel();
     }
 
-    void log(unsigned status, const char* fault_name) {
+    void log(unsigned status, const char* fault_name, const char* not_sent_reason = nullptr) {
         if (!server_.log) return;
         const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started_);
         boost::json::object line{{"time", aq::timestamp::now().text()},
@@ -299,6 +389,7 @@ class session : public std::enable_shared_from_this<session> {
                                  {"status", status},
                                  {"durationUs", elapsed.count()}};
         if (fault_name) line["fault"] = fault_name;
+        if (not_sent_reason) line["notSent"] = not_sent_reason;
         server_.log->push(boost::json::serialize(line));
     }
 
@@ -316,40 +407,57 @@ class session : public std::enable_shared_from_this<session> {
     connection_socket socket_;
     connection_timer timer_;
     std::uint64_t armings_ = 0; // which of the timer's waits is current
-    beast::flat_buffer buffer_;
-    std::optional<http::request_parser<http::string_body>> parser_;
+    beast::flat_buffer buffer_; // bounded: a head, chunk line or trailer that never ends cannot grow it
+    std::optional<request_parser> parser_;
     http_request request_;
     response_ptr response_;
     std::shared_ptr<pending_response> pending_;
     std::string head_; // the response's status line and fields, as sent
     std::string peer_;
     std::string_view verification_ = "-";
+    std::uint64_t journal_id_ = 0; // the current delivery's journal entry; 0 for none
     clock::time_point started_ = clock::now();
     phase phase_ = phase::reading;
+    bool watching_ = false; // a wait for the client's hang-up is under way
     bool stopping_ = false;
 };
 
 void server::impl::accept_next() {
+    if (at_connection_limit()) return accept_later();
     acceptor.async_accept(
         io[next_io++ % io.size()].context.get_executor(), [this](error_code ec, connection_socket socket) {
             if (!acceptor.is_open()) return;
-            if (ec) { // such as too many open files: passing, so accept again after a pause
-                accept_retry.expires_after(accept_retry_delay);
-                accept_retry.async_wait([this](error_code wait_ec) {
-                    if (!wait_ec && acceptor.is_open()) accept_next();
-                });
-                return;
-            }
+            if (ec) return accept_later(); // such as too many open files: passing
             auto s = std::make_shared<session>(*this, std::move(socket));
             {
                 std::lock_guard lock(sessions_mutex);
                 if (stopping) return;
-                std::erase_if(sessions, [](const std::weak_ptr<session>& w) { return w.expired(); });
                 sessions.push_back(s);
             }
             s->start();
             accept_next();
         });
+}
+
+void server::impl::accept_later() {
+    accept_retry.expires_after(accept_retry_delay);
+    accept_retry.async_wait([this](error_code ec) {
+        if (!ec && acceptor.is_open()) accept_next();
+    });
+}
+
+bool server::impl::at_connection_limit() {
+    std::size_t open;
+    {
+        std::lock_guard lock(sessions_mutex);
+        std::erase_if(sessions, [](const std::weak_ptr<session>& w) { return w.expired(); });
+        open = sessions.size();
+    }
+    const bool full = open >= options.max_connections;
+    if (full && !reported_full && log) // once each time it fills, not once a retry
+        log->push(R"({"event":"connection limit reached","connections":)" + std::to_string(open) + "}");
+    reported_full = full;
+    return full;
 }
 
 server::server(receiver_state& state, server_options options)
@@ -393,6 +501,8 @@ void server::log(std::string line) {
     if (impl_->log) impl_->log->push(std::move(line));
 }
 
+void server::end_grace() { impl_->grace_ended = true; }
+
 void server::stop(std::chrono::milliseconds grace) {
     std::vector<std::shared_ptr<session>> live;
     {
@@ -421,7 +531,7 @@ void server::stop(std::chrono::milliseconds grace) {
     };
     const bool started = impl_->io.front().thread.joinable();
     const auto deadline = std::chrono::steady_clock::now() + grace;
-    while (started && running() && std::chrono::steady_clock::now() < deadline)
+    while (started && running() && std::chrono::steady_clock::now() < deadline && !impl_->grace_ended)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     for (auto& io : impl_->io) {
         io.context.stop();

@@ -19,6 +19,7 @@ struct server_options {
     std::uint16_t port = 0;
     std::size_t max_body = 1 << 20;
     std::size_t max_header = 8 * 1024;
+    std::size_t max_connections = allquiet::webhook::mock_receiver_options{}.max_connections;
     /// How long a connection may take to send a request or read a response (and may sit idle).
     std::chrono::milliseconds read_timeout = std::chrono::seconds(30);
     /// How long a `timeout` fault holds a connection at most, when the client never gives up.
@@ -51,6 +52,9 @@ class server {
     /// (closing idle connections at once), and after `grace` ends whatever is left. Returns when
     /// every thread has finished.
     void stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
+
+    /// Ends a `stop` under way at once, as if its grace had passed; callable from any thread.
+    void end_grace();
 
     /// Adds a line to the log, after the lines of the requests answered so far.
     void log(std::string line);

@@ -43,6 +43,9 @@ struct journal_response {
     std::vector<header_field> headers;
     std::string body;
     std::optional<std::string> fault; ///< "reset" or "timeout"
+    /// Why the answer never reached the client, such as "client gone before the answer"; empty
+    /// when it was written whole (and for a fault, which answers nothing on purpose).
+    std::optional<std::string> not_sent;
 };
 
 /// One delivery as the receiver got and answered it.
@@ -82,6 +85,9 @@ struct mock_receiver_options {
     std::size_t max_body = 1 << 20;
     std::chrono::milliseconds read_timeout = std::chrono::seconds(30);
     unsigned threads = 2;
+    /// Connections open at once; past it new ones wait in the listen queue until one closes. With
+    /// `max_body`, it bounds the memory that partial requests can hold.
+    std::size_t max_connections = 1024;
     std::optional<address_list> allowed_sources; ///< other peers get 403
     bool trust_forwarded_for = false;
     /// Secrets added to every configuration, as `aqhook serve --secret` does.
