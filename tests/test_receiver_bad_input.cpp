@@ -11,6 +11,7 @@
 #include <boost/json/parse.hpp>
 
 #include <atomic>
+#include <filesystem>
 #include <future>
 #include <map>
 #include <sstream>
@@ -48,17 +49,21 @@ constexpr int deliveries_per_client = sanitized_build ? 1000 : 2500;
 
 const std::string secret = "bad-input-secret";
 const std::string echo_config = R"({"rules": [
-    {"name": "slow", "match": {"path": "/slow"}, "respond": {"status": 200, "delayMs": 300}}],
+    {"name": "slow", "match": {"path": "/slow"}, "respond": {"status": 200, "delayMs": 300}},
+    {"name": "slower", "match": {"path": "/slower"}, "respond": {"status": 200, "delayMs": 8000}},
+    {"name": "hang", "match": {"path": "/hang"}, "respond": {"fault": "timeout"}}],
   "default": {"patchTemplate":
     "{\"operations\": {\"upsertAttributes\": {\"attributes\": [{\"name\": \"delivery\", \"value\": \"{{delivery}}\"}]}}}"}})";
 
 /// How a test starts aqhook serve, beyond the usual: a free port, a 2 s read timeout and a 64 KiB
 /// body limit.
 struct launch {
-    std::vector<std::string> arguments; ///< more options for aqhook serve
-    std::vector<std::string> launcher;  ///< a program to start it through, such as prlimit
+    std::vector<std::string> arguments{}; ///< more options for aqhook serve
+    std::vector<std::string> launcher{};  ///< a program to start it through, such as prlimit
     bool stuck_log = false;             ///< log to a pipe nobody reads, instead of --quiet
     std::string max_body = "65536";
+    bool logged = false; ///< log to a file that `process.error_output()` reads, instead of --quiet
+    std::string config_path{}; ///< the configuration file; empty for echo_config in a file of its own
 };
 
 struct running_receiver {
@@ -70,8 +75,9 @@ struct running_receiver {
         for (std::string argument : {AQHOOK_PATH, "serve", "--port", "0", "--secret", secret.c_str(),
                                      "--read-timeout", "2", "--max-body", how.max_body.c_str(), "--config"})
             argv.push_back(argument);
-        argv.push_back(test_support::write_temp_file("bad-input-config.json", echo_config));
-        if (!how.stuck_log) argv.push_back("--quiet");
+        argv.push_back(how.config_path.empty() ? test_support::write_temp_file("bad-input-config.json", echo_config)
+                                               : how.config_path);
+        if (!how.stuck_log && !how.logged) argv.push_back("--quiet");
         argv.insert(argv.end(), how.arguments.begin(), how.arguments.end());
         return argv;
     }
@@ -89,27 +95,34 @@ struct running_receiver {
         return utime + stime;
     }
 
-    /// VmRSS from /proc, in KiB.
-    long resident_kib() const {
+    /// A line of /proc/PID/status, in KiB: VmRSS (resident now), VmHWM (most resident so far),
+    /// VmSize (address space).
+    long status_kib(const std::string& field) const {
         const auto status = test_support::slurp("/proc/" + std::to_string(process.pid()) + "/status");
-        const auto at = status.find("VmRSS:");
+        const auto at = status.find(field + ":");
         BOOST_REQUIRE(at != std::string::npos);
-        return std::stol(status.substr(at + 6));
+        return std::stol(status.substr(at + field.size() + 1));
     }
 
-    /// VmHWM from /proc: the most resident memory so far, in KiB.
-    long peak_resident_kib() const {
-        const auto status = test_support::slurp("/proc/" + std::to_string(process.pid()) + "/status");
-        const auto at = status.find("VmHWM:");
-        BOOST_REQUIRE(at != std::string::npos);
-        return std::stol(status.substr(at + 6));
+    /// The file descriptors the receiver holds open.
+    std::size_t open_descriptors() const {
+        std::size_t count = 0;
+        for ([[maybe_unused]] const auto& fd :
+             std::filesystem::directory_iterator("/proc/" + std::to_string(process.pid()) + "/fd"))
+            ++count;
+        return count;
     }
 
-    std::size_t journal_size() const {
+    long resident_kib() const { return status_kib("VmRSS"); }
+    long peak_resident_kib() const { return status_kib("VmHWM"); }
+
+    json::array journal() const {
         const auto reply = http_send(port, make_request(http::verb::get, "/_aqhook/requests"));
         BOOST_REQUIRE(!reply.error);
-        return json::parse(reply.response.body()).as_array().size();
+        return json::parse(reply.response.body()).as_array();
     }
+
+    std::size_t journal_size() const { return journal().size(); }
 
     child_process process;
     std::uint16_t port;
@@ -123,6 +136,17 @@ http::request<http::string_body> signed_delivery(const std::string& delivery_id,
     request.set(headers.signature.name, headers.signature.value);
     request.set(headers.timestamp.name, headers.timestamp.value);
     return request;
+}
+
+/// A signed delivery to `path` as the bytes a client sends.
+std::string signed_delivery_bytes(const std::string& path, const std::string& delivery_id) {
+    auto request = signed_delivery(delivery_id);
+    request.target(path);
+    request.set(http::field::host, "x");
+    request.prepare_payload();
+    std::ostringstream bytes;
+    bytes << request;
+    return bytes.str();
 }
 
 /// The value the echo rule put in the answer's patch.
@@ -349,7 +373,7 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_and_the_receiver_goes_on) {
 }
 
 BOOST_AUTO_TEST_CASE(running_out_of_file_descriptors_is_waited_out_without_spinning) {
-    running_receiver receiver({{}, {"/usr/bin/prlimit", "--nofile=64"}});
+    running_receiver receiver({.launcher = {"/usr/bin/prlimit", "--nofile=64"}});
     check_answers_at_once(receiver, "before-exhaustion");
     std::vector<std::unique_ptr<raw_socket>> flood; // more than the 64 descriptors it may open
     for (int i = 0; i < 200; ++i)
@@ -364,7 +388,7 @@ BOOST_AUTO_TEST_CASE(running_out_of_file_descriptors_is_waited_out_without_spinn
 }
 
 BOOST_AUTO_TEST_CASE(concurrent_deliveries_each_journaled_once) {
-    running_receiver receiver({{"--journal-size", "25000"}, {}});
+    running_receiver receiver({.arguments = {"--journal-size", "25000"}});
     constexpr int clients = 8, per_client = deliveries_per_client; // 20,000 in all, 8,000 sanitized
     std::atomic<int> answered{0}, wrong_answer{0}, failed{0};
     std::vector<std::thread> threads;
@@ -437,7 +461,7 @@ BOOST_AUTO_TEST_CASE(sigterm_answers_pending_waits_and_exits_0) {
 // 300 clients that open a long wait and hang up, under a limit of 256 file descriptors: the
 // receiver notices each hang-up and new clients are served within a second or two.
 BOOST_AUTO_TEST_CASE(abandoned_waits_do_not_lock_new_clients_out) {
-    running_receiver receiver({{}, {"/usr/bin/prlimit", "--nofile=256"}});
+    running_receiver receiver({.launcher = {"/usr/bin/prlimit", "--nofile=256"}});
     std::vector<std::unique_ptr<raw_socket>> waits;
     for (int i = 0; i < 300; ++i) {
         waits.push_back(std::make_unique<raw_socket>(receiver.port));
@@ -464,7 +488,7 @@ BOOST_AUTO_TEST_CASE(abandoned_waits_do_not_lock_new_clients_out) {
 // Standard error on a pipe that nobody reads fills after some hundred lines; the receiver drops
 // log lines instead of waiting, and still stops cleanly.
 BOOST_AUTO_TEST_CASE(a_log_nobody_reads_never_stalls_the_receiver) {
-    running_receiver receiver({{}, {}, true});
+    running_receiver receiver({.stuck_log = true});
     http_connection connection(receiver.port);
     for (int i = 0; i < 3000; ++i) {
         const auto result = connection.send(signed_delivery("logged-" + std::to_string(i)), 5s);
@@ -477,7 +501,7 @@ BOOST_AUTO_TEST_CASE(a_log_nobody_reads_never_stalls_the_receiver) {
 // A journal of 200 MiB (large_journal_mib) listed whole: the listing costs about its own size once (not
 // several times the journal), and deliveries during it are answered as fast as without it.
 BOOST_AUTO_TEST_CASE(a_large_listing_costs_its_size_and_stalls_no_delivery) {
-    running_receiver receiver({{"--journal-max-bytes", "220000000"}, {}, false, "1100000"});
+    running_receiver receiver({.arguments = {"--journal-max-bytes", "220000000"}, .max_body = "1100000"});
     const std::string padding(1 << 20, 'p');
     for (int i = 0; i < large_journal_mib; ++i) {
         const auto result =
@@ -508,6 +532,191 @@ BOOST_AUTO_TEST_CASE(a_large_listing_costs_its_size_and_stalls_no_delivery) {
     if (!sanitized_build) BOOST_TEST(extra_kib < listing_kib * 5 / 4 + 16 * 1024);
     for (const long ms : during_ms)
         BOOST_TEST(ms < 1000);
+}
+
+// Beast's chunk parser has no length limit of its own: a chunk line, extension or trailer that
+// never ends must stop at the read buffer's bound, not at the read timeout.
+BOOST_AUTO_TEST_CASE(a_chunk_line_or_trailer_that_never_ends_is_cut_off_at_the_buffer_bound) {
+    running_receiver receiver({.max_body = "1024"});
+    check_answers_at_once(receiver, "before-endless-chunks");
+    const long peak_before = receiver.peak_resident_kib();
+    const std::string chunked_head = post_head + "Transfer-Encoding: chunked\r\n\r\n";
+    for (const auto& [what, start, filler] :
+         {std::tuple<std::string, std::string, char>{"chunk extension", "1;e=", 'a'},
+          {"trailer line", "0\r\nX-Trailer: ", 'a'},
+          {"run of zeros in a chunk size", "", '0'}}) {
+        BOOST_TEST_CONTEXT(what) {
+            raw_socket client(receiver.port);
+            client.write(chunked_head + start);
+            const std::size_t sent = client.stream(std::string(64 * 1024, filler), 64 << 20, 10s);
+            const auto answer = client.read_until_closed(5s).received;
+            BOOST_TEST(starts_with(answer, "HTTP/1.1 400"), answer.substr(0, 80));
+            BOOST_TEST(answer.find("chunk line or trailer longer than") != std::string::npos, answer);
+            BOOST_TEST(sent < std::size_t{8} << 20, sent << " bytes taken before the answer");
+        }
+    }
+    const long grown_kib = receiver.peak_resident_kib() - peak_before;
+    BOOST_TEST_MESSAGE("peak resident memory grew by " << grown_kib << " KiB");
+    BOOST_TEST(grown_kib < 16 * 1024);
+    check_answers_at_once(receiver, "after-endless-chunks");
+}
+
+// A client may declare the largest body allowed and send nothing: the body grows with what
+// arrives, not with what is declared.
+BOOST_AUTO_TEST_CASE(a_declared_length_reserves_no_memory_before_its_bytes_arrive) {
+    running_receiver receiver({.max_body = "268435456"});
+    check_answers_at_once(receiver, "before-declared");
+    const long address_space_before = receiver.status_kib("VmSize");
+    std::vector<std::unique_ptr<raw_socket>> clients;
+    for (int i = 0; i < 8; ++i) { // 8 x 256 MiB declared
+        clients.push_back(std::make_unique<raw_socket>(receiver.port));
+        clients.back()->write(post_head + "Content-Length: 268435456\r\n\r\n{");
+    }
+    check_answers_at_once(receiver, "beside-declared"); // the eight are read by now
+    const long grown_kib = receiver.status_kib("VmSize") - address_space_before;
+    BOOST_TEST_MESSAGE("address space grew by " << grown_kib << " KiB for 2 GiB declared");
+    BOOST_TEST(grown_kib < 256 * 1024);
+}
+
+// RFC 9112 §6.3: a Transfer-Encoding whose last coding is not chunked, without a Content-Length,
+// would frame the body as empty and read it as a second request, which then passes as coming from
+// the address in its own X-Forwarded-For. 400 and close, and nothing inside is answered.
+BOOST_AUTO_TEST_CASE(ambiguous_framing_and_host_lines_are_refused_and_nothing_is_smuggled) {
+    const auto allowed = test_support::write_temp_file("smuggling-ips.json", R"({"ips": ["203.0.113.0/24"]})");
+    running_receiver receiver({.arguments = {"--allow-ips", allowed, "--trust-forwarded-for"}});
+    const std::string inner =
+        "POST /hooks/aq HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 203.0.113.7\r\nContent-Length: 2\r\n\r\n{}";
+    for (const std::string coding : {"xchunked", "identity", "gzip", "chunked, identity"}) {
+        BOOST_TEST_CONTEXT("Transfer-Encoding: " << coding) {
+            const auto answer = answer_to(receiver, "POST /hooks/aq HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " +
+                                                        coding + "\r\n\r\n" + inner);
+            BOOST_TEST(starts_with(answer, "HTTP/1.1 400"), answer);
+            BOOST_TEST(answer.find("Transfer-Encoding must end with chunked") != std::string::npos, answer);
+            BOOST_TEST(answer.find("HTTP/1.1 200") == std::string::npos, answer); // the inner one unanswered
+        }
+    }
+    for (const std::string hosts : {"", "Host: a\r\nHost: b\r\n"}) {
+        BOOST_TEST_CONTEXT("Host lines: " << hosts) {
+            const auto answer = answer_to(receiver, "POST /hooks/aq HTTP/1.1\r\n" + hosts +
+                                                        "X-Forwarded-For: 203.0.113.7\r\nContent-Length: 0\r\n\r\n");
+            BOOST_TEST(starts_with(answer, "HTTP/1.1 400"), answer);
+            BOOST_TEST(answer.find("exactly one Host header") != std::string::npos, answer);
+        }
+    }
+    BOOST_TEST(receiver.journal_size() == 0u);
+}
+
+// A peer that --allow-ips refuses is answered 403 on its head alone: its body is never read
+// (nor waited for), and it is not journaled, so that refused peers cannot push deliveries out.
+BOOST_AUTO_TEST_CASE(a_refused_source_is_answered_on_its_head_and_not_journaled) {
+    const auto allowed = test_support::write_temp_file("refused-ips.json", R"({"ips": ["203.0.113.0/24"]})");
+    running_receiver receiver({.arguments = {"--allow-ips", allowed, "--journal-size", "5"}});
+    raw_socket client(receiver.port);
+    client.write(post_head + "Content-Length: 60000\r\n\r\n"); // the body never comes
+    const auto answer = client.read_until_closed(1500ms);
+    BOOST_TEST(answer.closed);
+    BOOST_TEST(starts_with(answer.received, "HTTP/1.1 403"), answer.received);
+    for (int i = 0; i < 20; ++i)
+        BOOST_TEST(http_send(receiver.port, signed_delivery("refused-" + std::to_string(i))).response.result_int() ==
+                   403u);
+    BOOST_TEST(receiver.journal_size() == 0u);
+}
+
+// A client that sends its request, a byte more, and hangs up: the byte must not stop the watch for
+// its hang-up. Both a delayed answer and a `timeout` fault release the connection at once, and the
+// delayed answer that was never sent says so in the journal and the log.
+BOOST_AUTO_TEST_CASE(a_client_gone_behind_pipelined_bytes_releases_its_connection_at_once) {
+    running_receiver receiver({.logged = true});
+    for (int i = 0; i < 4; ++i) // each I/O thread makes its reactor's descriptors on its first connection
+        check_answers_at_once(receiver, "warm-" + std::to_string(i));
+    const std::size_t descriptors_before = receiver.open_descriptors();
+    for (const std::string path : {"/slower", "/hang"}) {
+        for (int i = 0; i < 10; ++i) {
+            raw_socket client(receiver.port);
+            client.write(signed_delivery_bytes(path, "gone-" + std::to_string(i)));
+            std::this_thread::sleep_for(50ms);
+            client.write("G");
+            client.hang_up();
+        }
+    }
+    const auto start = std::chrono::steady_clock::now(); // the delayed answers are due in 8 s
+    while (receiver.open_descriptors() > descriptors_before && std::chrono::steady_clock::now() - start < 6s)
+        std::this_thread::sleep_for(20ms);
+    BOOST_TEST(receiver.open_descriptors() == descriptors_before,
+               "connections still held: " << receiver.open_descriptors() << " descriptors, " << descriptors_before
+                                          << " before");
+    std::size_t not_sent = 0;
+    for (const auto& entry : receiver.journal()) {
+        const auto& response = entry.at("response");
+        if (entry.at("target") == "/slower") {
+            not_sent += response.at("notSent") == "client gone before the answer";
+        } else if (entry.at("target") == "/hang") {
+            BOOST_TEST(response.at("fault") == "timeout");
+            BOOST_TEST(response.at("notSent").is_null()); // a fault answers nothing on purpose
+        }
+    }
+    BOOST_TEST(not_sent == 10u);
+    const auto log = receiver.process.error_output();
+    std::size_t logged_not_sent = 0;
+    for (std::size_t at = 0; (at = log.find(R"("status":0,)", at)) != std::string::npos; ++at)
+        logged_not_sent += log.substr(at, log.find('\n', at) - at).ends_with(R"("notSent":"client gone before the answer"})");
+    BOOST_TEST(logged_not_sent == 10u, log);
+}
+
+// Past --max-connections, new clients wait in the listen queue and are served when one closes.
+BOOST_AUTO_TEST_CASE(connections_past_the_limit_wait_until_one_closes) {
+    running_receiver receiver({.arguments = {"--max-connections", "4"}, .logged = true});
+    std::vector<std::unique_ptr<raw_socket>> held;
+    for (int i = 0; i < 4; ++i)
+        held.push_back(std::make_unique<raw_socket>(receiver.port));
+    std::this_thread::sleep_for(200ms);
+    auto waiting = std::async(std::launch::async,
+                              [&] { return http_send(receiver.port, signed_delivery("waited"), 10s); });
+    BOOST_TEST((waiting.wait_for(500ms) == std::future_status::timeout), "served past the limit");
+    held.pop_back();
+    const auto served = waiting.get();
+    BOOST_TEST_REQUIRE(!served.error, served.error.message());
+    BOOST_TEST(echoed_delivery(served.response) == "waited");
+    BOOST_TEST(receiver.process.error_output().find(R"({"event":"connection limit reached","connections":4})") !=
+               std::string::npos);
+}
+
+// SIGHUP reads the configuration file again (a bad one keeps the old); SIGUSR1 and SIGUSR2 are
+// ignored; SIGQUIT stops cleanly; a second stop signal ends the grace period at once.
+BOOST_AUTO_TEST_CASE(signals_reload_stop_and_cut_the_grace_short) {
+    const auto config_path = test_support::write_temp_file("reloaded-config.json", echo_config);
+    running_receiver receiver({.logged = true, .config_path = config_path});
+    std::ofstream(config_path) << R"({"rules": [{"name": "slower", "match": {"path": "/slower"},
+                                                 "respond": {"status": 200, "delayMs": 8000}}],
+                                      "default": {"status": 202}})";
+    receiver.process.signal(SIGHUP);
+    auto reloaded = [&](const std::string& event) {
+        for (int i = 0; i < 100 && receiver.process.error_output().find(event) == std::string::npos; ++i)
+            std::this_thread::sleep_for(20ms);
+        return receiver.process.error_output().find(event) != std::string::npos;
+    };
+    BOOST_TEST(reloaded(R"("event":"reloaded")"));
+    BOOST_TEST(http_send(receiver.port, signed_delivery("after-reload")).response.result_int() == 202u);
+    std::ofstream(config_path) << R"({"default": {"status": "not a status"}})";
+    receiver.process.signal(SIGHUP);
+    BOOST_TEST(reloaded(R"("event":"reload","error")"));
+    BOOST_TEST(http_send(receiver.port, signed_delivery("after-bad-reload")).response.result_int() == 202u);
+    receiver.process.signal(SIGUSR1);
+    receiver.process.signal(SIGUSR2);
+    BOOST_TEST(http_send(receiver.port, signed_delivery("after-usr")).response.result_int() == 202u);
+
+    raw_socket slow(receiver.port); // its answer is due in 8 s, within the 10 s grace
+    slow.write(signed_delivery_bytes("/slower", "in-flight"));
+    std::this_thread::sleep_for(200ms);
+    const auto start = std::chrono::steady_clock::now();
+    receiver.process.signal(SIGQUIT);
+    std::this_thread::sleep_for(300ms);
+    receiver.process.signal(SIGINT);
+    BOOST_TEST(receiver.process.wait() == 0);
+    BOOST_TEST((std::chrono::steady_clock::now() - start < 4s), "the second signal did not end the grace");
+    const auto log = receiver.process.error_output();
+    BOOST_TEST(log.find(R"({"event":"stopping","signal":"SIGQUIT"})") != std::string::npos, log);
+    BOOST_TEST(log.find(R"({"event":"stopping now","signal":"SIGINT"})") != std::string::npos, log);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

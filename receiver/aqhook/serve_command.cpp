@@ -6,7 +6,9 @@
 #include <allquiet/webhook/address_list.hpp>
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/json/serialize.hpp>
 
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <iostream>
@@ -32,6 +34,7 @@ struct serve_options {
     std::size_t journal_size = 1000;
     std::size_t journal_max_bytes = 64 << 20;
     std::size_t max_body = 1 << 20;
+    std::size_t max_connections = server_options{}.max_connections;
     unsigned read_timeout = 30;
     unsigned threads = std::max(1u, std::thread::hardware_concurrency());
     CLI::Option* allow_ips = nullptr;
@@ -64,6 +67,12 @@ void declare_receiving_options(CLI::App& command, serve_options& o) {
     command.add_option("--max-body", o.max_body, "largest request body accepted; larger gets 413")
         ->type_name("BYTES")
         ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 32))
+        ->capture_default_str();
+    command
+        .add_option("--max-connections", o.max_connections,
+                    "connections open at once; more wait in the listen queue until one closes")
+        ->type_name("N")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))
         ->capture_default_str();
     command.add_option("--read-timeout", o.read_timeout, "seconds a client has to send a request")
         ->type_name("SECONDS")
@@ -154,21 +163,75 @@ server_options server_options_from(const serve_options& o) {
     options.host = o.host;
     options.port = o.port;
     options.max_body = o.max_body;
+    options.max_connections = o.max_connections;
     options.read_timeout = std::chrono::seconds(o.read_timeout);
     if (!o.quiet) options.log = write_log_line;
     return options;
 }
 
-/// Blocks SIGINT and SIGTERM in this thread, and so in the I/O threads it starts later, which
-/// then leave them to `sigwait`.
-sigset_t take_stop_signals() {
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-    std::signal(SIGPIPE, SIG_IGN);
-    return stop_signals;
+/// Blocks the signals that `wait_for_stop` takes in this thread, and so in the I/O threads it
+/// starts later, which then leave them to `sigwait`. SIGUSR1 and SIGUSR2 mean nothing here: ignored
+/// rather than left to end the process.
+sigset_t take_signals() {
+    sigset_t taken;
+    sigemptyset(&taken);
+    for (int signal : {SIGINT, SIGTERM, SIGQUIT, SIGHUP})
+        sigaddset(&taken, signal);
+    pthread_sigmask(SIG_BLOCK, &taken, nullptr);
+    for (int signal : {SIGPIPE, SIGUSR1, SIGUSR2})
+        std::signal(signal, SIG_IGN);
+    return taken;
+}
+
+std::string signal_name(int signal) {
+    switch (signal) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGQUIT: return "SIGQUIT";
+    default: return std::to_string(signal);
+    }
+}
+
+std::string event_line(boost::json::object fields) { return boost::json::serialize(fields); }
+
+/// SIGHUP: reads the --config file again, as servers do; a bad file keeps the configuration in use.
+void reload_config(server& listener, receiver_state& state, const std::optional<std::string>& path) {
+    if (!path || *path == "-") {
+        listener.log(event_line({{"event", "reload"}, {"error", "no --config file to read again"}}));
+        return;
+    }
+    try {
+        if (const auto problem = state.replace_config(read_file(*path, "--config")))
+            listener.log(event_line({{"event", "reload"}, {"error", *path + ": " + problem->message()}}));
+        else
+            listener.log(event_line({{"event", "reloaded"}, {"config", *path}}));
+    } catch (const usage_error& e) {
+        listener.log(event_line({{"event", "reload"}, {"error", e.what()}}));
+    }
+}
+
+/// Serves until SIGINT, SIGTERM or SIGQUIT, reloading the configuration on SIGHUP; then stops
+/// gracefully, and a second stop signal ends the grace period at once.
+void serve_until_stopped(server& listener, receiver_state& state, const sigset_t& signals,
+                         const std::optional<std::string>& config_path) {
+    int received = 0;
+    while (sigwait(&signals, &received) == 0 && received == SIGHUP)
+        reload_config(listener, state, config_path);
+    listener.log(event_line({{"event", "stopping"}, {"signal", signal_name(received)}}));
+    std::atomic<bool> stopped{false};
+    std::thread stopper([&] {
+        listener.stop();
+        stopped = true;
+    });
+    const timespec poll_interval{0, 100'000'000};
+    while (!stopped) {
+        const int again = sigtimedwait(&signals, nullptr, &poll_interval);
+        if (again > 0 && again != SIGHUP) {
+            listener.log(event_line({{"event", "stopping now"}, {"signal", signal_name(again)}}));
+            listener.end_grace();
+        }
+    }
+    stopper.join();
 }
 
 int serve(const serve_options& o) {
@@ -187,7 +250,7 @@ int serve(const serve_options& o) {
         throw usage_error(std::string(config_path ? "--config: " + *config_path : "configuration") + ": " +
                           e.what());
     }
-    const auto stop_signals = take_stop_signals();
+    const auto signals = take_signals();
     const auto options = server_options_from(o);
     std::optional<server> listener;
     try {
@@ -203,11 +266,7 @@ int serve(const serve_options& o) {
     if (print_admin_url)
         std::cout << "admin: " << url << "/_aqhook/#token=" << *state->settings().admin.token << std::endl;
 
-    int received = 0;
-    sigwait(&stop_signals, &received);
-    listener->log(std::string(R"({"event":"stopping","signal":")") +
-                  (received == SIGINT ? "SIGINT" : "SIGTERM") + "\"}");
-    listener->stop();
+    serve_until_stopped(*listener, *state, signals, config_path);
     return exit_ok;
 }
 
