@@ -11,9 +11,11 @@
 
 #include <cstdio>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -34,9 +36,28 @@ inline std::string slurp(const std::string& path) {
     return s.str();
 }
 
-/// Writes `content` to /tmp/aqhook-test-NAME and returns the path.
+/// A folder of this test process's own, removed when it exits: two runs on one machine (the
+/// normal and the sanitizer build's suites, two checkouts) never share a file.
+inline const std::string& temp_dir() {
+    struct owned_dir {
+        std::string path;
+        owned_dir() {
+            char name[] = "/tmp/aqhook-test-XXXXXX";
+            if (!mkdtemp(name)) throw std::runtime_error("cannot make a temporary folder");
+            path = name;
+        }
+        ~owned_dir() {
+            std::error_code ignored;
+            std::filesystem::remove_all(path, ignored);
+        }
+    };
+    static const owned_dir dir;
+    return dir.path;
+}
+
+/// Writes `content` to NAME in this process's temporary folder and returns the path.
 inline std::string write_temp_file(const std::string& name, const std::string& content) {
-    const std::string path = "/tmp/aqhook-test-" + name;
+    const std::string path = temp_dir() + "/" + name;
     std::ofstream(path, std::ios::binary) << content;
     return path;
 }

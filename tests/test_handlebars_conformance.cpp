@@ -189,8 +189,8 @@ std::vector<json::value> reference_results(const std::vector<conformance_case>& 
     for (const auto& c : cases)
         input.push_back(
             json::object{{"template", c.template_text}, {"context", *c.context}, {"strict", c.strict}});
-    const std::string in_path = "/tmp/aqhook-hbs-cases.json", out_path = "/tmp/aqhook-hbs-results.json";
-    std::ofstream(in_path) << json::serialize(input);
+    const std::string in_path = test_support::write_temp_file("hbs-cases.json", json::serialize(input)),
+                      out_path = test_support::temp_dir() + "/hbs-results.json";
     const auto run = test_support::run_process(
         {"/usr/bin/env", "node", reference_dir + "/reference.js", in_path, out_path});
     BOOST_REQUIRE_MESSAGE(run.exit_code == 0, "reference.js failed: " << run.err);
