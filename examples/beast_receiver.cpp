@@ -1,10 +1,11 @@
 // A minimal All Quiet webhook receiver on Boost.Beast: it verifies each delivery's signature and
 // answers "resolve on receipt", a patch that resolves the incident the delivery came from.
 //
-//     ALLQUIET_WEBHOOK_SECRET=... beast_receiver [PORT]      (PORT 0 takes a free one)
+//     ALLQUIET_WEBHOOK_SECRET=... build/examples/beast_receiver [PORT]   (8090; 0 takes a free one)
 //
-// One connection at a time, to stay short; a production service would use Beast's async API
-// (the mock receiver in receiver/server.cpp shows one way).
+// Listens on 127.0.0.1 and answers a delivery to any path. One connection at a time, to stay
+// short; a production service would use Beast's async API (the mock receiver's
+// receiver/library/server.cpp shows one way).
 #include <allquiet/webhook.hpp>
 
 #include <boost/asio/ip/tcp.hpp>

@@ -1,6 +1,6 @@
 // Building, validating and applying incident patches, the answers a receiver gives.
 //
-//     build_patches INCIDENT.json
+//     build/examples/build_patches INCIDENT.json      (data/sample-incident.json, say)
 #include <allquiet/webhook.hpp>
 
 #include <boost/json/serialize.hpp>

@@ -1,7 +1,9 @@
 // Signature verification inside a cpp-httplib server: the SDK needs no particular HTTP library,
 // only the request's headers and its raw body.
 //
-//     ALLQUIET_WEBHOOK_SECRET=... httplib_receiver [PORT]    (PORT 0 takes a free one)
+//     ALLQUIET_WEBHOOK_SECRET=... build/examples/httplib_receiver [PORT]   (8091; 0 takes a free one)
+//
+// Listens on 127.0.0.1 and serves POST /hooks/allquiet alone.
 #include <allquiet/webhook/signature.hpp>
 
 #include <httplib.h>

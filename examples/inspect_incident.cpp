@@ -1,4 +1,6 @@
 // Reads an incident (a file, or standard input) and prints what the SDK makes of it.
+//
+//     build/examples/inspect_incident [INCIDENT.json]   (data/sample-incident.json, say)
 #include <allquiet/webhook.hpp>
 
 #include <fstream>

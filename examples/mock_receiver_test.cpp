@@ -1,5 +1,7 @@
 // A Boost.Test suite that tests a sender (here the SDK's own `deliver`, standing in for the code
 // under test) against the mock receiver, started in the test process on a free port.
+//
+//     build/examples/mock_receiver_test      (or: meson test -C build mock_receiver_example)
 #define BOOST_TEST_MODULE mock_receiver_example
 #include <allquiet/webhook.hpp>
 #include <allquiet/webhook/delivery.hpp>

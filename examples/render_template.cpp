@@ -1,7 +1,7 @@
 // Renders an outbound webhook's request template against an incident, as All Quiet does before
 // sending, and prints the HTTP request that would go out.
 //
-//     render_template INCIDENT.json
+//     build/examples/render_template INCIDENT.json    (data/sample-incident.json, say)
 #include <allquiet/webhook.hpp>
 #include <allquiet/webhook/request_rendering.hpp>
 
