@@ -26,6 +26,7 @@ import functools
 import os
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -146,6 +147,8 @@ def send_apply(root: pathlib.Path, aqhook: str, work: pathlib.Path) -> str:
 
 def journal_verdict(secret: str, root: pathlib.Path, aqhook: str, work: pathlib.Path) -> str:
     """docs/getting-started.md: the journal's verdict on getting-started's delivery, signed with SECRET."""
+    if not shutil.which("curl"):
+        raise SystemExit("curl is missing (scripts/setup --tests installs it)")
     env = prepare(root, aqhook, work)
     with receiver(aqhook, work, ["--config", "receiver.json"]) as address:
         shell(" ".join(SEND_COMMAND + [secret]), work, env, address)
