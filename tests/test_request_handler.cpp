@@ -633,4 +633,18 @@ BOOST_AUTO_TEST_CASE(admin_routes_say_which_methods_they_take) {
     f.admin(http::verb::get, "/_aqhook/requests/", {}, 404);
 }
 
+// Whatever bytes a target holds, what an admin answer echoes of it is valid UTF-8 JSON.
+BOOST_AUTO_TEST_CASE(admin_errors_echo_only_valid_utf8) {
+    fixture f;
+    for (const std::string target :
+         {"/_aqhook/requests/\xff\xfe", "/_aqhook/\xc3\x28?x=\xff", "/_aqhook/caf\xe9"}) {
+        const auto answer = f.send(admin_request(http::verb::get, target));
+        BOOST_TEST(answer.response->result_int() == 404u);
+        boost::system::error_code ec;
+        const auto parsed = json::parse(answer.response->body(), ec); // Boost.JSON refuses invalid UTF-8
+        BOOST_TEST_REQUIRE(!ec, target << ": " << ec.message());
+        BOOST_TEST(std::string(parsed.at("error").as_string()).find("\xef\xbf\xbd") != std::string::npos);
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

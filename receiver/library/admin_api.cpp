@@ -1,5 +1,6 @@
 #include "admin_api.hpp"
 #include "sample_incident.hpp"
+#include "text_encoding.hpp"
 #include "web_page.hpp"
 
 #include <allquiet/webhook/detail/json_io.hpp>
@@ -47,6 +48,16 @@ std::optional<std::uint64_t> parse_number(std::string_view text, std::uint64_t m
     return value;
 }
 
+/// `{"error": message}`. What a message echoes of the request (a target, an id) may be any
+/// bytes: it is made valid UTF-8, as JSON must be.
+http_response error_message(unsigned status, std::string_view message, const http_request& request) {
+    return json_text_response(status, json::serialize(json::object{{"error", valid_utf8(message)}}), request);
+}
+
+response_ptr error_response(unsigned status, std::string_view message, const http_request& request) {
+    return std::make_shared<const http_response>(error_message(status, message, request));
+}
+
 /// One admin request on its way through a route.
 struct admin_call {
     receiver_state& state;
@@ -56,8 +67,8 @@ struct admin_call {
     handler_result respond(unsigned status, const json::value& body) const {
         return respond_with(json_response(status, body, request));
     }
-    handler_result error(unsigned status, std::string message) const {
-        return respond(status, json::object{{"error", std::move(message)}});
+    handler_result error(unsigned status, std::string_view message) const {
+        return respond_with(error_response(status, message, request));
     }
     /// A number from the query string, `fallback` when absent.
     std::optional<std::uint64_t> query_number(std::string_view name, std::uint64_t fallback,
@@ -250,7 +261,7 @@ handler_result replace_config(const admin_call& call) {
     return respond_later(
         std::make_shared<worker_job>([&state = call.state, request = http_request(call.request)] {
             if (auto problem = state.replace_config(request.body()))
-                return json_response(400, json::object{{"error", problem->message()}}, request);
+                return error_response(400, problem->message(), request);
             return json_response(200, redacted(*state.config()->config), request);
         }));
 }
