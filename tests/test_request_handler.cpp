@@ -628,6 +628,18 @@ BOOST_AUTO_TEST_CASE(admin_routes_say_which_methods_they_take) {
     BOOST_TEST(wrong.response->body().find("use GET") != std::string::npos);
     const auto both = f.send(admin_request(http::verb::patch, "/_aqhook/requests"));
     BOOST_TEST(both.response->body().find("use GET or DELETE") != std::string::npos);
+    // Every 405 names the path's methods in Allow too (RFC 9110 §15.5.6); a GET path takes HEAD.
+    for (const auto& [method, target, allow] : {std::tuple{http::verb::post, "/_aqhook/", "GET, HEAD"},
+                                                {http::verb::delete_, "/_aqhook/health", "GET, HEAD"},
+                                                {http::verb::patch, "/_aqhook/requests", "GET, HEAD, DELETE"},
+                                                {http::verb::put, "/_aqhook/requests/wait", "GET, HEAD"},
+                                                {http::verb::delete_, "/_aqhook/requests/7", "GET, HEAD"},
+                                                {http::verb::post, "/_aqhook/config", "GET, HEAD, PUT"},
+                                                {http::verb::get, "/_aqhook/dummy", "POST"}}) {
+        const auto refused = f.send(admin_request(method, target));
+        BOOST_TEST(refused.response->result_int() == 405u, target);
+        BOOST_TEST((*refused.response)[http::field::allow] == allow, target);
+    }
     BOOST_TEST(f.send(admin_request(http::verb::head, "/_aqhook/health")).response->result_int() == 200u);
     f.admin(http::verb::get, "/_aqhook/requests/12/x", {}, 404);
     f.admin(http::verb::get, "/_aqhook/requests/", {}, 404);

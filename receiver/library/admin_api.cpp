@@ -403,6 +403,19 @@ refusal(const admin_access& access, const http_request& request, const admin_rou
     return std::nullopt;
 }
 
+/// 405, naming the methods the path takes in the message and in `Allow` (RFC 9110 §15.5.6).
+handler_result method_not_allowed(const std::vector<http::verb>& methods, const http_request& request) {
+    std::string message = "use", allow;
+    for (const auto method : methods) {
+        const std::string name(http::to_string(method));
+        message += (allow.empty() ? " " : " or ") + name;
+        allow += (allow.empty() ? "" : ", ") + name + (method == http::verb::get ? ", HEAD" : "");
+    }
+    auto response = error_message(405, message, request);
+    response.set(http::field::allow, allow);
+    return respond_with(std::make_shared<const http_response>(std::move(response)));
+}
+
 } // namespace
 
 bool token_matches(const std::string& configured, std::string_view token) {
@@ -434,22 +447,21 @@ handler_result handle_admin(receiver_state& state, const http_request& request) 
     const auto method = request.method() == http::verb::head ? http::verb::get : request.method();
 
     const admin_route* resource = nullptr; // the first route whose path matches
-    std::string allowed;                   // the methods of its path
+    std::vector<http::verb> allowed;       // the methods of its path
     for (const auto& route : routes) {
         const auto argument = match_path(route.path, path);
         if (!argument) continue;
         if (resource && route.path != resource->path) break;
         resource = &route;
         if (route.method != method) {
-            allowed +=
-                std::string(allowed.empty() ? "" : " or ") + std::string(http::to_string(route.method));
+            allowed.push_back(route.method);
             continue;
         }
         if (auto refused = refusal(state.settings().admin, request, route))
-            return base.error(refused->first, std::move(refused->second));
+            return base.error(refused->first, refused->second);
         return route.handle(admin_call{state, request, *argument});
     }
-    if (!allowed.empty()) return base.error(405, "use " + allowed);
+    if (!allowed.empty()) return method_not_allowed(allowed, request);
     return base.error(404, "no admin endpoint " + std::string(target.substr(0, target.find('?'))));
 }
 
