@@ -146,7 +146,7 @@ BOOST_AUTO_TEST_CASE(errors_name_the_member_and_the_rule) {
     CHECK_FAILS_WITH(
         parse_receiver_config(with_rule(R"({"respond": {"patchTemplate": "{}", "status": 304}})")),
         error::unknown_member, "/rules/0/respond/patchTemplate");
-    CHECK_FAILS_WITH(parse_receiver_config(R"({"default": {"status": 101, "body": {"a": 1}}})"),
+    CHECK_FAILS_WITH(parse_receiver_config(R"({"default": {"status": 304, "body": {"a": 1}}})"),
                      error::unknown_member, "/default/body");
     BOOST_TEST(parse_receiver_config(with_rule(R"({"respond": {"status": 204}})")).has_value());
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"delayMs": 600001}})")),
@@ -165,6 +165,25 @@ BOOST_AUTO_TEST_CASE(errors_name_the_member_and_the_rule) {
                      error::invalid_header_value, "/rules/0/respond/headers/X-A");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"colour": "red"}})")),
                      error::unknown_member, "/rules/0/respond/colour");
+}
+
+// A 1xx is interim (RFC 9110 §15.2): sent as the answer, it would leave the sender waiting for
+// the real one. Only final statuses are taken, and the error names the rule and the status.
+BOOST_AUTO_TEST_CASE(only_final_statuses_are_taken) {
+    for (const int status : {100, 101, 103, 199, 600}) {
+        const auto in_rule = parse_receiver_config(
+            with_rule(R"({"name": "early", "respond": {"status": )" + std::to_string(status) + "}}"));
+        CHECK_FAILS_WITH(in_rule, error::out_of_range, "/rules/0/respond/status");
+        BOOST_TEST(in_rule.error().message().find("in rule 'early': " + std::to_string(status) +
+                                                  " is not a final status") != std::string::npos,
+                   in_rule.error().message());
+        const auto in_sequence = parse_receiver_config(
+            R"({"default": {"sequence": [{"status": 200}, {"status": )" + std::to_string(status) + "}]}}");
+        CHECK_FAILS_WITH(in_sequence, error::out_of_range, "/default/sequence/1/status");
+    }
+    for (const int status : {200, 299, 418, 599})
+        BOOST_TEST(
+            parse_receiver_config(R"({"default": {"status": )" + std::to_string(status) + "}}").has_value());
 }
 
 BOOST_AUTO_TEST_CASE(match_and_template_errors_name_the_member) {

@@ -67,6 +67,16 @@ long long read_integer(json_reader& r, const json::value& v, long long min, long
     return out;
 }
 
+/// A final status: a 1xx is interim (RFC 9110 §15.2), never the answer to a request.
+unsigned read_status(json_reader& r, const json::value& v) {
+    std::int64_t status = 0;
+    aq::detail::read_json(r, v, status);
+    if (status < 200 || status > 599)
+        r.fail(error::out_of_range,
+               std::to_string(status) + " is not a final status: it must be from 200 to 599");
+    return static_cast<unsigned>(status);
+}
+
 template <class Enum>
 Enum read_choice(json_reader& r, const json::value& v,
                  std::initializer_list<std::pair<std::string_view, Enum>> choices) {
@@ -111,7 +121,7 @@ configured_response read_single_response(json_reader& r, const json::object& obj
         json_scope at(r, member.key());
         const auto key = member.key();
         if (key == "status") {
-            out.status = static_cast<unsigned>(read_integer(r, member.value(), 100, 599));
+            out.status = read_status(r, member.value());
         } else if (key == "headers") {
             out.headers = read_headers(r, member.value(), true);
         } else if (key == "patch" || key == "body" || key == "patchTemplate" || key == "bodyTemplate") {
@@ -153,7 +163,7 @@ configured_response read_single_response(json_reader& r, const json::object& obj
         }
     }
     // HTTP gives these responses no body (and Beast refuses to send one).
-    if (body_member && (out.status < 200 || out.status == 204 || out.status == 304))
+    if (body_member && (out.status == 204 || out.status == 304))
         r.fail_at(*body_member, error::unknown_member,
                   "a " + std::to_string(out.status) + " response has no body");
     const bool sets_type = std::any_of(out.headers.begin(), out.headers.end(), [](const aq::header_field& h) {
