@@ -166,6 +166,41 @@ BOOST_AUTO_TEST_CASE(a_receiver_beyond_loopback_guards_its_admin_api_with_a_toke
     std::remove(token_file.c_str());
 }
 
+// The token file's first line, without the blanks an editor leaves around it; a token that no
+// request could send whole is refused at start-up instead of locking every request out.
+BOOST_AUTO_TEST_CASE(a_token_file_gives_its_first_line_and_refuses_what_no_request_can_match) {
+    const auto token_file = test_support::write_temp_file(
+        "admin-token-blanks", " a-token-from-a-file-0123456789 \t\r\nsecond line\n");
+    child_process server({aqhook, "serve", "--port", "0", "--admin-token-file", token_file, "--quiet"});
+    const auto port = test_support::listening_port(server.read_line());
+    auto listing = make_request(http::verb::get, "/_aqhook/requests");
+    for (const std::string authorization :
+         {"Bearer a-token-from-a-file-0123456789", "bearer a-token-from-a-file-0123456789"}) {
+        listing.set(http::field::authorization, authorization);
+        BOOST_TEST(http_send(port, listing).response.result_int() == 200u, authorization);
+    }
+    server.signal(SIGTERM);
+    BOOST_TEST(server.wait() == 0);
+
+    for (const auto& [content, reason] :
+         {std::pair<std::string, std::string>{"a-token-with-a-\x01-control-character\n",
+                                              "control characters"},
+          {"a token with spaces inside it\n", "without spaces"},
+          {" \t \r\n", "empty"},
+          {"", "empty"},
+          {"short\n", "at least 16 characters"}}) {
+        const auto bad_file = test_support::write_temp_file("admin-token-bad", content);
+        child_process refused({aqhook, "serve", "--port", "0", "--admin-token-file", bad_file});
+        BOOST_TEST_REQUIRE(refused.read_line().empty(), "started with a token file of '" << content << "'");
+        BOOST_TEST(refused.wait() == 2);
+        const auto err = refused.error_output();
+        BOOST_TEST(err.find("--admin-token-file: " + bad_file + ": ") != std::string::npos, err);
+        BOOST_TEST(err.find(reason) != std::string::npos, err);
+        std::remove(bad_file.c_str());
+    }
+    std::remove(token_file.c_str());
+}
+
 // Every start-up error names the option it is about, in the user's words.
 BOOST_AUTO_TEST_CASE(start_up_errors_name_their_option) {
     const auto bad_host = run_process({aqhook, "serve", "--host", "not-an-ip", "--port", "0"});

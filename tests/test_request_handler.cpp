@@ -479,10 +479,19 @@ BOOST_AUTO_TEST_CASE(an_admin_token_guards_all_but_the_health_check) {
                                      "/_aqhook/config", "/_aqhook/requests/wait?count=1"}) {
         auto request = admin_request(http::verb::get, target);
         BOOST_TEST(f.send(request).response->result_int() == 401u, target);
-        request.set(http::field::authorization, "Bearer a-token-of-thirty-two-characterz");
-        BOOST_TEST(f.send(request).response->result_int() == 401u, target);
-        request.set(http::field::authorization, "Bearer a-token-of-thirty-two-characters");
-        BOOST_TEST(f.send(request).response->result_int() == 200u, target);
+        for (const std::string refused :
+             {"Bearer a-token-of-thirty-two-characterz", "Basic a-token-of-thirty-two-characters",
+              "Bearera-token-of-thirty-two-characters", "Bearer", "Bearer "}) {
+            request.set(http::field::authorization, refused);
+            BOOST_TEST(f.send(request).response->result_int() == 401u, target << ": " << refused);
+        }
+        // The scheme in any case (RFC 9110 §11.1).
+        for (const std::string taken :
+             {"Bearer a-token-of-thirty-two-characters", "bearer a-token-of-thirty-two-characters",
+              "BEARER  a-token-of-thirty-two-characters"}) {
+            request.set(http::field::authorization, taken);
+            BOOST_TEST(f.send(request).response->result_int() == 200u, target << ": " << taken);
+        }
     }
     auto put = admin_request(http::verb::put, "/_aqhook/config");
     put.body() = R"({"secrets": []})";
@@ -500,6 +509,16 @@ BOOST_AUTO_TEST_CASE(an_admin_token_guards_all_but_the_health_check) {
     BOOST_TEST(made->size() == 64u);
     BOOST_TEST(*made != *aqhook::admin_token_for("0.0.0.0", std::nullopt));
     BOOST_TEST(*aqhook::admin_token_for("0.0.0.0", "given") == "given");
+}
+
+// A token that could never arrive whole in `Authorization: Bearer TOKEN` is refused up front.
+BOOST_AUTO_TEST_CASE(an_admin_token_is_long_visible_ascii) {
+    BOOST_TEST(!aqhook::admin_token_problem("a-token-of-thirty-two-characters").has_value());
+    BOOST_TEST(!aqhook::admin_token_problem("0123456789abcdef").has_value());
+    for (const std::string bad :
+         {"", "short", "a token with spaces inside", "a-token-with-a\ttab-inside",
+          "a-token-with-a\x01control", "a-token-ending-in-a-space ", "a-token-with-caf\xc3\xa9-inside"})
+        BOOST_TEST(aqhook::admin_token_problem(bad).has_value(), bad);
 }
 
 // RFC 9110 §5.3: several X-Forwarded-For lines are one list. A client that sends its own line

@@ -8,6 +8,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -114,14 +115,19 @@ void declare_journal_and_admin_options(CLI::App& command, serve_options& o) {
             ->type_name("FILE");
 }
 
+/// The first line of --admin-token-file without the blanks around it (an editor's trailing
+/// spaces, a CRLF line end), refused when it cannot guard the admin API.
 std::optional<std::string> admin_token_from(const serve_options& o) {
     const auto path = value_of(o.admin_token_file);
     if (!path) return admin_token_for(o.host, std::nullopt);
     const auto content = read_file_or_stdin(*path, "--admin-token-file");
-    const auto token = content.substr(0, content.find_first_of("\r\n"));
-    if (token.size() < 16)
-        throw usage_error("--admin-token-file: " + *path + ": a token has at least 16 characters");
-    return token;
+    constexpr std::string_view blanks = " \t\v\f";
+    std::string_view token = std::string_view(content).substr(0, content.find_first_of("\r\n"));
+    token.remove_prefix(std::min(token.size(), token.find_first_not_of(blanks)));
+    token = token.substr(0, token.find_last_not_of(blanks) + 1);
+    if (auto problem = admin_token_problem(token))
+        throw usage_error("--admin-token-file: " + *path + ": " + *problem);
+    return std::string(token);
 }
 
 receiver_settings settings_from(const serve_options& o) {

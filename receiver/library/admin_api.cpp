@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <charconv>
 #include <variant>
 
@@ -383,16 +384,26 @@ bool is_json(std::string_view content_type) {
     return aq::detail::iequals(trimmed, "application/json");
 }
 
+/// The token of `Authorization: Bearer TOKEN`, the scheme in any case (RFC 9110 §11.1).
+std::optional<std::string_view> bearer_token(std::string_view authorization) {
+    constexpr std::string_view scheme = "bearer";
+    if (authorization.size() <= scheme.size() || authorization[scheme.size()] != ' ' ||
+        !aq::detail::iequals(authorization.substr(0, scheme.size()), scheme))
+        return std::nullopt;
+    auto token = authorization.substr(scheme.size());
+    while (!token.empty() && token.front() == ' ')
+        token.remove_prefix(1);
+    return token;
+}
+
 /// Why the request may not use the admin API, or nothing when it may.
 std::optional<std::pair<unsigned, std::string>>
 refusal(const admin_access& access, const http_request& request, const admin_route& route) {
     if (!host_allowed(access, text_of(request[http::field::host])))
         return {{403, "the Host header does not name this receiver (see --admin-host)"}};
     if (access.token && route.handle != health) {
-        const auto authorization = text_of(request[http::field::authorization]);
-        constexpr std::string_view bearer = "Bearer ";
-        if (!authorization.starts_with(bearer) ||
-            !token_matches(*access.token, authorization.substr(bearer.size())))
+        const auto token = bearer_token(text_of(request[http::field::authorization]));
+        if (!token || !token_matches(*access.token, *token))
             return {{401, "this receiver's admin API needs its token: Authorization: Bearer TOKEN"}};
     }
     if (route.method != http::verb::get) {
@@ -421,6 +432,15 @@ handler_result method_not_allowed(const std::vector<http::verb>& methods, const 
 bool token_matches(const std::string& configured, std::string_view token) {
     return token.size() == configured.size() &&
            CRYPTO_memcmp(token.data(), configured.data(), token.size()) == 0;
+}
+
+std::optional<std::string> admin_token_problem(std::string_view token) {
+    if (token.empty()) return std::string("the token is empty");
+    if (token.size() < min_admin_token_length)
+        return "a token has at least " + std::to_string(min_admin_token_length) + " characters";
+    if (std::any_of(token.begin(), token.end(), [](char c) { return c <= ' ' || c > '~'; }))
+        return std::string("a token is visible ASCII characters, without spaces or control characters");
+    return std::nullopt;
 }
 
 std::optional<std::string> admin_token_for(const std::string& listen_address,
