@@ -128,7 +128,8 @@ BOOST_AUTO_TEST_CASE(bad_start_up_input_exits_2_with_the_reason) {
 }
 
 // On an address other than loopback the admin API needs a token: a random one, printed in the
-// admin URL, or the one in --admin-token-file.
+// admin URL, or the one in --admin-token-file. The admin URLs name addresses a browser can open
+// (0.0.0.0 names none): loopback first, then the machine's own.
 BOOST_AUTO_TEST_CASE(a_receiver_beyond_loopback_guards_its_admin_api_with_a_token) {
     child_process server({aqhook, "serve", "--host", "0.0.0.0", "--port", "0", "--quiet"});
     std::smatch match;
@@ -136,22 +137,29 @@ BOOST_AUTO_TEST_CASE(a_receiver_beyond_loopback_guards_its_admin_api_with_a_toke
     BOOST_TEST_REQUIRE(
         std::regex_match(listening, match, std::regex("listening on http://0\\.0\\.0\\.0:([0-9]+)")),
         listening);
-    const auto port = static_cast<std::uint16_t>(std::stoi(match[1]));
+    const std::string port_text = match[1];
+    const auto port = static_cast<std::uint16_t>(std::stoi(port_text));
     const auto admin = server.read_line();
-    BOOST_TEST_REQUIRE(
-        std::regex_match(admin, match,
-                         std::regex("admin: http://0\\.0\\.0\\.0:[0-9]+/_aqhook/#token=([0-9a-f]{64})")),
-        admin);
-    const std::string token = match[1];
+    BOOST_TEST_REQUIRE(std::regex_match(admin, match,
+                                        std::regex("admin: http://(127\\.0\\.0\\.1:" + port_text +
+                                                   ")/_aqhook/#token=([0-9a-f]{64})")),
+                       admin);
+    const std::string printed_host = match[1], token = match[2];
 
     BOOST_TEST(http_send(port, make_request(http::verb::get, "/_aqhook/health")).response.result_int() ==
                200u);
     auto listing = make_request(http::verb::get, "/_aqhook/requests");
+    listing.set(http::field::host, printed_host); // as a browser opening the printed URL names it
     BOOST_TEST(http_send(port, listing).response.result_int() == 401u);
     listing.set(http::field::authorization, "Bearer " + token);
     BOOST_TEST(http_send(port, listing).response.result_int() == 200u);
     server.signal(SIGTERM);
     BOOST_TEST(server.wait() == 0);
+    // The other admin URLs, one per address of the machine, hold the same token.
+    for (auto line = server.read_line(); !line.empty(); line = server.read_line())
+        BOOST_TEST(std::regex_match(
+                       line, std::regex("admin: http://[0-9.]+:" + port_text + "/_aqhook/#token=" + token)),
+                   line);
 
     const auto token_file = test_support::write_temp_file("admin-token", "a-token-from-a-file-0123456789\n");
     child_process with_file({aqhook, "serve", "--port", "0", "--admin-token-file", token_file});
@@ -181,6 +189,8 @@ BOOST_AUTO_TEST_CASE(a_token_file_gives_its_first_line_and_refuses_what_no_reque
     }
     server.signal(SIGTERM);
     BOOST_TEST(server.wait() == 0);
+    // The page asks for a token from a file: its URL does not hold it.
+    BOOST_TEST(server.read_line() == "admin: http://127.0.0.1:" + std::to_string(port) + "/_aqhook/");
 
     for (const auto& [content, reason] :
          {std::pair<std::string, std::string>{"a-token-with-a-\x01-control-character\n",

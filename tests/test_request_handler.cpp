@@ -469,14 +469,14 @@ BOOST_AUTO_TEST_CASE(admin_writes_need_json_and_refuse_other_sites) {
     BOOST_TEST(f.state.journal().size() == 0u);
 }
 
-BOOST_AUTO_TEST_CASE(an_admin_token_guards_all_but_the_health_check) {
+BOOST_AUTO_TEST_CASE(an_admin_token_guards_all_but_the_health_check_and_the_page_shell) {
     aqhook::receiver_settings settings;
     settings.admin.token.emplace("a-token-of-thirty-two-characters");
     fixture f("{}", settings);
-    f.send(delivery("/hooks/x"));
+    f.send(delivery("/hooks/x", "journal-marker"));
     BOOST_TEST(f.send(admin_request(http::verb::get, "/_aqhook/health")).response->result_int() == 200u);
-    for (const std::string target : {"/_aqhook/", "/_aqhook/requests", "/_aqhook/requests/1",
-                                     "/_aqhook/config", "/_aqhook/requests/wait?count=1"}) {
+    for (const std::string target :
+         {"/_aqhook/requests", "/_aqhook/requests/1", "/_aqhook/config", "/_aqhook/requests/wait?count=1"}) {
         auto request = admin_request(http::verb::get, target);
         BOOST_TEST(f.send(request).response->result_int() == 401u, target);
         for (const std::string refused :
@@ -493,6 +493,16 @@ BOOST_AUTO_TEST_CASE(an_admin_token_guards_all_but_the_health_check) {
             BOOST_TEST(f.send(request).response->result_int() == 200u, target << ": " << taken);
         }
     }
+    // A browser opens the page's URL without the header: the shell loads, holding neither the
+    // token nor anything from the journal, and its own requests carry the token.
+    const auto page = f.send(admin_request(http::verb::get, "/_aqhook/"));
+    BOOST_TEST(page.response->result_int() == 200u);
+    BOOST_TEST((*page.response)[http::field::content_type] == "text/html; charset=utf-8");
+    BOOST_TEST(page.response->body().find("a-token-of-thirty-two-characters") == std::string::npos);
+    BOOST_TEST(page.response->body().find("journal-marker") == std::string::npos);
+    BOOST_TEST(
+        f.send(admin_request(http::verb::get, "/_aqhook/", "rebound.attacker.test")).response->result_int() ==
+        403u); // the Host check still holds
     auto put = admin_request(http::verb::put, "/_aqhook/config");
     put.body() = R"({"secrets": []})";
     put.prepare_payload();

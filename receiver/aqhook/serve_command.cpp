@@ -12,9 +12,12 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <ifaddrs.h>
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <thread>
 #include <unistd.h>
@@ -175,6 +178,45 @@ server_options server_options_from(const serve_options& o) {
     return options;
 }
 
+/// The machine's own addresses of `family` (AF_INET or AF_INET6), but loopback and link-local
+/// ones (which a URL cannot name without the interface).
+std::vector<boost::asio::ip::address> own_addresses(int family) {
+    namespace ip = boost::asio::ip;
+    ifaddrs* list = nullptr;
+    if (getifaddrs(&list) != 0) return {};
+    const std::unique_ptr<ifaddrs, decltype(&freeifaddrs)> owned(list, freeifaddrs);
+    std::vector<ip::address> out;
+    for (const ifaddrs* i = list; i; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != family) continue;
+        ip::address address;
+        if (family == AF_INET) {
+            address =
+                ip::address_v4(ntohl(reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr.s_addr));
+        } else {
+            ip::address_v6::bytes_type bytes;
+            std::memcpy(bytes.data(), reinterpret_cast<const sockaddr_in6*>(i->ifa_addr)->sin6_addr.s6_addr,
+                        bytes.size());
+            address = ip::address_v6(bytes);
+            if (address.to_v6().is_link_local()) continue;
+        }
+        if (!address.is_loopback() && std::find(out.begin(), out.end(), address) == out.end())
+            out.push_back(address);
+    }
+    return out;
+}
+
+/// The admin page's URL on each address a person can open: the listening one, or for 0.0.0.0
+/// and ::, which no browser can open, loopback first and then the machine's own addresses.
+std::vector<std::string> admin_page_urls(const std::string& host, std::uint16_t port) {
+    const auto listening = boost::asio::ip::make_address(host);
+    if (!listening.is_unspecified()) return {listening_url(host, port) + std::string(admin_prefix)};
+    std::vector<std::string> urls{listening_url(listening.is_v4() ? "127.0.0.1" : "::1", port) +
+                                  std::string(admin_prefix)};
+    for (const auto& address : own_addresses(listening.is_v4() ? AF_INET : AF_INET6))
+        urls.push_back(listening_url(address.to_string(), port) + std::string(admin_prefix));
+    return urls;
+}
+
 /// Blocks the signals that `wait_for_stop` takes in this thread, and so in the I/O threads it
 /// starts later, which then leave them to `sigwait`. SIGUSR1 and SIGUSR2 mean nothing here: ignored
 /// rather than left to end the process.
@@ -248,7 +290,7 @@ int serve(const serve_options& o) {
     const std::string config_text =
         config_path ? read_file_or_stdin(*config_path, "--config") : std::string(default_config_json);
     auto settings = settings_from(o);
-    const bool print_admin_url = settings.admin.token && !o.admin_token_file->count();
+    const bool token_in_url = settings.admin.token && !o.admin_token_file->count();
     std::optional<receiver_state> state;
     try {
         state.emplace(config_text, std::move(settings));
@@ -268,9 +310,12 @@ int serve(const serve_options& o) {
     listener->start(o.threads);
     const auto url = listening_url(o.host, listener->port());
     std::cout << "listening on " << url << std::endl;
-    // As notebook servers do: the token travels in the fragment, which browsers never send.
-    if (print_admin_url)
-        std::cout << "admin: " << url << "/_aqhook/#token=" << *state->settings().admin.token << std::endl;
+    // As notebook servers do: a random token travels in the fragment, which browsers never
+    // send; the page asks for a token from a file.
+    const auto fragment = token_in_url ? "#token=" + *state->settings().admin.token : std::string();
+    for (const auto& page : admin_page_urls(o.host, listener->port()))
+        std::cout << "admin: " << page << fragment << '\n';
+    std::cout << std::flush;
 
     serve_until_stopped(*listener, *state, signals, config_path);
     return exit_ok;

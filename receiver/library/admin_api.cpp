@@ -315,12 +315,16 @@ struct admin_route {
     http::verb method;     ///< GET routes answer HEAD too
     std::string_view path; ///< after /_aqhook/; a final `{id}` matches one path segment
     handler_result (*handle)(const admin_call&);
+    /// Answered without the token, holding nothing from the journal or the configuration: the
+    /// health check, and the page's shell, which a browser opens from its URL before the page's
+    /// script can send the token (as every request the page makes does).
+    bool open = false;
 };
 
 // Routes that share a path stand together; the first path that matches wins.
 constexpr admin_route routes[] = {
-    {http::verb::get, "", web_page},
-    {http::verb::get, "health", health},
+    {http::verb::get, "", web_page, true},
+    {http::verb::get, "health", health, true},
     {http::verb::get, "requests", list_requests},
     {http::verb::delete_, "requests", clear_requests},
     {http::verb::get, "requests/wait", wait_for_requests},
@@ -401,7 +405,7 @@ std::optional<std::pair<unsigned, std::string>>
 refusal(const admin_access& access, const http_request& request, const admin_route& route) {
     if (!host_allowed(access, text_of(request[http::field::host])))
         return {{403, "the Host header does not name this receiver (see --admin-host)"}};
-    if (access.token && route.handle != health) {
+    if (access.token && !route.open) {
         const auto token = bearer_token(text_of(request[http::field::authorization]));
         if (!token || !token_matches(*access.token, *token))
             return {{401, "this receiver's admin API needs its token: Authorization: Bearer TOKEN"}};

@@ -22,13 +22,18 @@ function check(condition, what) {
   if (condition) { passed++; } else { failed++; console.log('FAILED: ' + what); }
 }
 
-function post(base, target, body, headers) {
+// The status of one request.
+function send(method, base, target, body, headers) {
   return new Promise((resolve, reject) => {
-    const request = http.request(base + target, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
+    const request = http.request(base + target, { method, headers },
       (response) => { response.resume(); response.on('end', () => resolve(response.statusCode)); });
     request.on('error', reject);
     request.end(body);
   });
+}
+
+function post(base, target, body, headers) {
+  return send('POST', base, target, body, { 'content-type': 'application/json', ...headers });
 }
 
 function signed(body, key) {
@@ -37,13 +42,45 @@ function signed(body, key) {
   return { 'x-aq-signature': signature, 'x-aq-timestamp': stamp };
 }
 
-async function main() {
-  const server = spawn(aqhook, ['serve', '--port', '0', '--secret', secret, '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const base = await new Promise((resolve) => {
-    server.stdout.once('data', (chunk) => resolve(String(chunk).trim().replace('listening on ', '')));
+// The lines aqhook serve prints before it serves: "listening on ..." and the "admin: ..." ones.
+function startUpLines(server) {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    server.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (/^admin: .*\n/m.test(out)) resolve(out.split('\n').filter((line) => line));
+    });
+    server.on('exit', (code) => reject(new Error('aqhook serve exited with ' + code + ': ' + out)));
   });
+}
+
+// A page in a browser context of its own (so a sessionStorage of its own), at `url`.
+async function openPage(browser, url, errors) {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  return page;
+}
+
+async function main() {
+  // On all addresses, as a newcomer runs it to receive from elsewhere: the admin API needs the
+  // random token printed in the admin URL.
+  const server = spawn(aqhook, ['serve', '--host', '0.0.0.0', '--port', '0', '--secret', secret, '--quiet'],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = await startUpLines(server);
+  const adminUrls = lines.filter((line) => line.startsWith('admin: ')).map((line) => line.slice('admin: '.length));
+  check(adminUrls.every((url) => !/^http:\/\/(0\.0\.0\.0|\[::\])[:/]/.test(url)), 'admin URLs a browser can open: ' + adminUrls);
+  const adminUrl = adminUrls[0];
+  const base = new URL(adminUrl).origin;
+  const token = new URL(adminUrl).hash.replace('#token=', '');
+  check(/^[0-9a-f]{64}$/.test(token), 'the admin URL holds the token: ' + adminUrl);
   let browser;
   try {
+    // The admin API takes each printed address as the Host a browser opening it sends.
+    for (const url of adminUrls) {
+      check(await send('GET', base, '/_aqhook/requests', '', { host: new URL(url).host, authorization: 'Bearer ' + token }) === 200,
+            'the admin API answers to the Host of ' + url);
+    }
     const body = JSON.stringify(JSON.parse(sample));
     await post(base, '/hooks/valid', body, signed(body, secret));
     await post(base, '/hooks/invalid', body, signed(body, 'not-the-secret'));
@@ -52,11 +89,28 @@ async function main() {
 
     browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu',
       '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(base + '/_aqhook/');
+
+    // Without the token, or with a wrong one, the page's shell loads, shows no delivery and asks
+    // for the token; given it, it shows the deliveries.
+    for (const [what, url] of [['no token', base + '/_aqhook/'], ['a wrong token', base + '/_aqhook/#token=' + 'f'.repeat(64)]]) {
+      const locked = await openPage(browser, url, errors);
+      await locked.waitForSelector('#token-prompt:not([hidden])', { timeout: 10000 });
+      check(await locked.locator('tr.entry').count() === 0, what + ': no deliveries shown');
+      check((await locked.locator('#token-prompt').textContent()).includes('Paste it here'), what + ': the prompt asks for the token');
+      check((await locked.locator('#no-entries').textContent()).includes('admin token'), what + ': the list says why it is empty');
+      await locked.fill('#token-input', token);
+      await locked.click('#token-prompt button[type=submit]');
+      await locked.waitForFunction(() => document.querySelectorAll('tr.entry').length === 4, null, { timeout: 10000 });
+      check(await locked.locator('#token-prompt').isHidden(), what + ': the prompt goes once the token is pasted');
+      await locked.close();
+    }
+
+    // The admin URL exactly as printed.
+    const page = await openPage(browser, adminUrl, errors);
     await page.waitForFunction(() => document.querySelectorAll('tr.entry').length === 4, null, { timeout: 10000 });
+    check(!page.url().includes(token), 'the token leaves the address bar');
+    check(await page.locator('#token-prompt').isHidden(), 'no prompt with the token');
 
     check(await page.locator('#list .verification-valid').count() === 1, 'one valid entry');
     check(await page.locator('#list .verification-invalid').count() === 1, 'one invalid entry');
