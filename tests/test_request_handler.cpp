@@ -390,12 +390,29 @@ BOOST_AUTO_TEST_CASE(the_web_page_and_its_dummy_delivery) {
     f.admin(http::verb::post, "/_aqhook/dummy", R"({"path": "/_aqhook/requests"})", 400);
     f.admin(http::verb::post, "/_aqhook/dummy", R"({"path": "no-slash"})", 400);
     f.admin(http::verb::post, "/_aqhook/dummy", R"({"signingMethod": "md5"})", 400);
-    f.admin(http::verb::post, "/_aqhook/dummy", R"({"signingMethod": "aws"})", 400); // no secret
     f.admin(http::verb::post, "/_aqhook/dummy", R"({"secret": 5})", 400);
     f.admin(http::verb::post, "/_aqhook/dummy", "not json", 400);
     f.admin(http::verb::get, "/_aqhook/dummy", {}, 405);
     for (const auto& entry : f.entries())
         BOOST_TEST(entry.body.find("dev-secret") == std::string::npos);
+}
+
+// The page's form as it comes (no secret) sends: signed with the receiver's own secret, which
+// the answer never shows; unsigned on a receiver without secrets, which checks nothing.
+BOOST_AUTO_TEST_CASE(a_dummy_delivery_without_a_secret_signs_with_the_receivers) {
+    fixture f(R"({"secrets": ["dev-secret", "older-secret"]})");
+    for (const auto& [form, method] :
+         {std::pair<std::string, aq::signing_method>{"{}", aq::signing_method::allquiet},
+          {R"({"signingMethod": "aws", "secret": ""})", aq::signing_method::aws}}) {
+        const auto sent = f.admin(http::verb::post, "/_aqhook/dummy", form);
+        BOOST_TEST(sent == json::parse(R"({"status": 200})"), form);
+        BOOST_TEST(f.last().verification.status == "valid", form);
+        BOOST_TEST((*f.last().verification.method == method));
+    }
+    fixture open("{}");
+    BOOST_TEST(open.admin(http::verb::post, "/_aqhook/dummy", "{}") == json::parse(R"({"status": 200})"));
+    BOOST_TEST(open.last().verification.status == "unsigned");
+    BOOST_TEST(!open.last().header("x-aq-signature").has_value());
 }
 
 namespace {

@@ -267,9 +267,12 @@ handler_result replace_config(const admin_call& call) {
         }));
 }
 
-/// The page's "Trigger Dummy Request": the sample incident, signed as asked, to `path`.
+/// The page's "Trigger Dummy Request": the sample incident, signed as asked, to `path`. Without
+/// a secret of its own, the form signs with the receiver's first (which it never sees); a
+/// receiver without secrets checks nothing, so the incident then goes unsigned.
 /// Returns the request, or why the form is wrong.
-std::variant<http_request, std::string> dummy_delivery(std::string_view form_json) {
+std::variant<http_request, std::string> dummy_delivery(std::string_view form_json,
+                                                       const receiver_config& config) {
     const auto form = aq::detail::parse_json_text(form_json);
     if (!form || !form->is_object()) return std::string("expected a JSON object");
     const auto& o = form->as_object();
@@ -288,14 +291,14 @@ std::variant<http_request, std::string> dummy_delivery(std::string_view form_jso
         return std::string("path must start with / and lie outside ") + std::string(admin_prefix);
     const auto signing = aq::signing_method_from_string(*method);
     if (!signing && *method != "none") return std::string("signingMethod is allquiet, aws or none");
-    if (signing && secret->empty()) return std::string("signing needs a secret");
+    const std::string& key = !secret->empty() || config.secrets.empty() ? *secret : config.secrets.front();
 
     http_request request{http::verb::post, *path, 11};
     request.set(http::field::host, "aqhook");
     request.set(http::field::content_type, "application/json; charset=utf-8");
     request.body() = json::serialize(json::parse(sample_incident_json));
-    if (signing) {
-        const auto headers = aq::sign_now(*signing, *secret, request.body());
+    if (signing && !key.empty()) {
+        const auto headers = aq::sign_now(*signing, key, request.body());
         request.set(headers.signature.name, headers.signature.value);
         request.set(headers.timestamp.name, headers.timestamp.value);
     }
@@ -304,7 +307,7 @@ std::variant<http_request, std::string> dummy_delivery(std::string_view form_jso
 }
 
 handler_result send_dummy(const admin_call& call) {
-    auto dummy = dummy_delivery(call.request.body());
+    auto dummy = dummy_delivery(call.request.body(), *call.state.config()->config);
     if (auto* problem = std::get_if<std::string>(&dummy)) return call.error(400, *problem);
     const auto answered = answer_delivery(call.state, std::get<http_request>(dummy), "127.0.0.1");
     const unsigned status = answered.fault_kind == fault::none ? answered.response->result_int() : 0u;

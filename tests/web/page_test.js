@@ -141,12 +141,18 @@ async function main() {
     check(await page.locator('tr.entry:not([hidden])').count() === 3, 'filter by status');
     await page.selectOption('#filter-status', '');
 
+    // The form as it comes signs with the receiver's own secret.
+    await page.click('#dummy button[type=submit]');
+    await page.waitForFunction(() => document.querySelectorAll('tr.entry').length === 5, null, { timeout: 10000 });
+    check((await page.locator('#dummy-result').textContent()).includes('answered 200'),
+          'dummy delivery on the form\'s defaults answered: ' + await page.locator('#dummy-result').textContent());
+    check(await page.locator('#list .verification-valid').count() === 2, 'dummy delivery on the defaults verified');
     await page.selectOption('#dummy-method', 'aws');
     await page.fill('#dummy-secret', secret);
     await page.click('#dummy button[type=submit]');
-    await page.waitForFunction(() => document.querySelectorAll('tr.entry').length === 5, null, { timeout: 10000 });
+    await page.waitForFunction(() => document.querySelectorAll('tr.entry').length === 6, null, { timeout: 10000 });
     check((await page.locator('#dummy-result').textContent()).includes('answered 200'), 'dummy delivery answered');
-    check(await page.locator('#list .verification-valid').count() === 2, 'dummy delivery verified');
+    check(await page.locator('#list .verification-valid').count() === 3, 'dummy delivery with its own secret verified');
 
     await page.click('#clear');
     await page.waitForFunction(() => document.querySelectorAll('tr.entry').length === 0, null, { timeout: 10000 });
