@@ -118,6 +118,12 @@ async function main() {
     check((await page.locator('#list .verification-invalid').textContent()).includes('signature mismatch'), 'reason shown');
     check(await page.locator('#list td.status-2xx').count() === 1, 'one 2xx status');
     check(await page.locator('#list td.status-4xx').count() === 3, 'three 401 statuses');
+    // The receiver refused those three itself: no rule applied, and none of them is "(default)".
+    check(await page.locator('#list td.refused').count() === 3, 'three refused, no rule');
+    check(await page.locator('tr.entry[data-verification="invalid"] td:last-child').textContent() === 'refused',
+          'a bad signature is shown refused');
+    check(await page.locator('tr.entry[data-verification="valid"] td:last-child').textContent() === '(default)',
+          'the default rule is shown as such');
 
     await page.locator('tr.entry[data-verification="valid"]').click();
     const detail = await page.locator('#detail').textContent();
