@@ -705,4 +705,53 @@ BOOST_AUTO_TEST_CASE(admin_errors_echo_only_valid_utf8) {
     }
 }
 
+// A body of control characters grows six-fold as JSON (\u0001), and a listing stays in memory
+// until its client takes it: the listings held at once stay within twice the journal's budget.
+BOOST_AUTO_TEST_CASE(listings_held_at_once_stay_within_the_listing_budget) {
+    aqhook::receiver_settings settings;
+    settings.journal.max_bytes = 64 * 1024;
+    fixture f("{}", settings);
+    const std::size_t budget = 2 * settings.journal.max_bytes;
+    for (int i = 1; i <= 20; ++i)
+        f.send(delivery("/ctl/" + std::to_string(i), std::string(6 * 1024, '\x01')));
+    const std::size_t journaled = f.state.journal().size();
+
+    auto first = f.send(admin_request(http::verb::get, "/_aqhook/requests"));
+    BOOST_TEST_REQUIRE(first.response->result_int() == 200u);
+    BOOST_TEST(first.response->body().size() <= budget);
+    BOOST_TEST((*first.response)["X-Aqhook-Truncated"] == "true");
+    const auto part = json::parse(first.response->body()).as_array();
+    BOOST_TEST_REQUIRE(!part.empty());
+    BOOST_TEST(part.at(0).at("id") == "20"); // the newest first
+    std::string before(part.back().at("id").as_string());
+
+    // While the first is held (its client has not taken it), no other listing fits.
+    for (const std::string target : {"/_aqhook/requests", "/_aqhook/requests/wait?count=1"}) {
+        const auto busy = f.send(admin_request(http::verb::get, target));
+        BOOST_TEST(busy.response->result_int() == 503u, target);
+        BOOST_TEST((*busy.response)[http::field::retry_after] == "1");
+        BOOST_TEST(busy.response->body().find("listing budget") != std::string::npos, busy.response->body());
+    }
+
+    // Once it is dropped, the rest comes in parts, each asked for before the oldest so far.
+    std::size_t listed = part.size();
+    first = {};
+    for (int parts = 0; parts < 20; ++parts) {
+        const auto next = f.send(admin_request(http::verb::get, "/_aqhook/requests?before=" + before));
+        BOOST_TEST_REQUIRE(next.response->result_int() == 200u);
+        BOOST_TEST(next.response->body().size() <= budget);
+        const auto more = json::parse(next.response->body()).as_array();
+        listed += more.size();
+        if (more.empty() || (*next.response)["X-Aqhook-Truncated"] != "true") break;
+        before = std::string(more.back().at("id").as_string());
+    }
+    BOOST_TEST(listed == journaled);
+
+    // A newest entry larger than the whole budget still lists, alone.
+    f.send(delivery("/huge", std::string(300 * 1024, '\x01')));
+    const auto alone = f.send(admin_request(http::verb::get, "/_aqhook/requests"));
+    BOOST_TEST_REQUIRE(alone.response->result_int() == 200u);
+    BOOST_TEST(json::parse(alone.response->body()).as_array().size() == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -105,13 +105,16 @@ void serialize_in_pieces(const json::value& value, Sink&& sink) {
         sink(serializer.read(buffer, sizeof buffer));
 }
 
-/// `[entry, ...]` for a listing, in two passes over the (immutable) entries: the first measures,
-/// so that the text is allocated once at its size. Built whole, or growing, a listing would hold
-/// two or three times its size at its peak.
-std::string serialize_entries(const std::vector<journal_entry_ptr>& entries) {
-    std::size_t length = 2 + entries.size();
-    for (const auto& entry : entries)
-        serialize_in_pieces(aq::to_json(*entry), [&](json::string_view piece) { length += piece.size(); });
+std::size_t text_size(const aq::journal_entry& entry) {
+    std::size_t size = 0;
+    serialize_in_pieces(aq::to_json(entry), [&](json::string_view piece) { size += piece.size(); });
+    return size;
+}
+
+/// `[entry, ...]`, `length` bytes long. The entries are measured first (they are immutable), so
+/// that the text is allocated once at its size: built whole, or growing, a listing would hold two
+/// or three times its size at its peak.
+std::string serialize_entries(const std::vector<journal_entry_ptr>& entries, std::size_t length) {
     std::string out;
     out.reserve(length);
     out += '[';
@@ -124,28 +127,58 @@ std::string serialize_entries(const std::vector<journal_entry_ptr>& entries) {
     return out;
 }
 
-response_ptr listing_response(const http_request& request, const aqhook::journal& journal,
-                              const journal_page& page) {
-    const auto [oldest, next] = journal.ids();
-    auto response = json_text_response(200, serialize_entries(journal.list(page)), request);
+/// `response`, which gives `bytes` back to `budget` when its last holder drops it.
+response_ptr held_against(std::shared_ptr<listing_budget> budget, std::size_t bytes, http_response response) {
+    return response_ptr(new http_response(std::move(response)),
+                        [budget = std::move(budget), bytes](const http_response* held) {
+                            delete held;
+                            budget->give_back(bytes);
+                        });
+}
+
+/// The entries of `page`, newest first, as many as the listing budget has room for
+/// (`X-Aqhook-Truncated: true` when fewer than the page holds); 503 when it has room for none.
+response_ptr listing_response(const http_request& request, receiver_state& state, const journal_page& page) {
+    const auto [oldest, next] = state.journal().ids();
+    auto entries = state.journal().list(page);
+    const auto& budget = state.listings();
+    const std::size_t room = budget->total() - std::min(budget->total(), budget->held());
+    std::size_t length = 2, fitting = 0; // "[" and "]", the entries and the commas between them
+    for (; fitting < entries.size(); ++fitting) {
+        const std::size_t size = text_size(*entries[fitting]) + (fitting > 0);
+        if (fitting > 0 && length + size > room) break; // the newest is left to `take`
+        length += size;
+    }
+    if (!entries.empty() && !budget->take(length)) {
+        auto busy = error_message(503,
+                                  "the listings not yet taken by their clients hold the listing budget (" +
+                                      std::to_string(budget->total()) + " bytes); try again",
+                                  request);
+        busy.set(http::field::retry_after, "1");
+        return std::make_shared<const http_response>(std::move(busy));
+    }
+    const bool truncated = fitting < entries.size();
+    entries.resize(fitting);
+    auto response = json_text_response(200, serialize_entries(entries, length), request);
     // What a poller needs to drop what the journal dropped, and to notice a restart.
     response.set("X-Aqhook-Oldest-Id", std::to_string(oldest));
     response.set("X-Aqhook-Next-Id", std::to_string(next));
-    return std::make_shared<const http_response>(std::move(response));
+    if (truncated) response.set("X-Aqhook-Truncated", "true");
+    if (entries.empty()) return std::make_shared<const http_response>(std::move(response));
+    return held_against(budget, length, std::move(response));
 }
 
 /// A long poll: answers with the journal once it holds `count` entries, 408 after `timeout`, and
 /// 503 at once when the server stops or the client goes.
 class journal_wait final : public pending_response, public std::enable_shared_from_this<journal_wait> {
   public:
-    journal_wait(aqhook::journal& journal, const http_request& request, std::size_t count,
+    journal_wait(receiver_state& state, const http_request& request, std::size_t count,
                  std::chrono::milliseconds timeout)
-        : journal_(journal), request_(request.method(), "", request.version()), count_(count),
-          timeout_(timeout) {
+        : state_(state), request_(request.method(), "", request.version()), count_(count), timeout_(timeout) {
         request_.keep_alive(request.keep_alive());
     }
 
-    ~journal_wait() override { journal_.cancel(waiter_); }
+    ~journal_wait() override { state_.journal().cancel(waiter_); }
 
     // Everything but the journal's callback runs on the connection's executor; that callback
     // posts there first.
@@ -156,11 +189,12 @@ class journal_wait final : public pending_response, public std::enable_shared_fr
         timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
             if (!ec) self->finish(outcome::timed_out);
         });
-        waiter_ = journal_.notify_at(count_, [weak = weak_from_this(), connection = where.connection] {
-            net::post(connection, [weak] {
-                if (auto self = weak.lock()) self->finish(outcome::reached);
+        waiter_ =
+            state_.journal().notify_at(count_, [weak = weak_from_this(), connection = where.connection] {
+                net::post(connection, [weak] {
+                    if (auto self = weak.lock()) self->finish(outcome::reached);
+                });
             });
-        });
     }
 
     void cancel() override { finish(outcome::stopped); }
@@ -173,11 +207,11 @@ class journal_wait final : public pending_response, public std::enable_shared_fr
         auto ready = std::move(ready_);
         ready_ = nullptr;
         timer_->cancel();
-        journal_.cancel(waiter_);
+        state_.journal().cancel(waiter_);
         switch (how) {
         case outcome::reached:
-            net::post(worker_, [&journal = journal_, request = request_, ready = std::move(ready)] {
-                ready(listing_response(request, journal, {}));
+            net::post(worker_, [&state = state_, request = request_, ready = std::move(ready)] {
+                ready(listing_response(request, state, {}));
             });
             return;
         case outcome::timed_out:
@@ -188,7 +222,7 @@ class journal_wait final : public pending_response, public std::enable_shared_fr
         }
     }
 
-    aqhook::journal& journal_;
+    receiver_state& state_;
     http_request request_; // its version and keep-alive, for the response
     std::size_t count_;
     std::chrono::milliseconds timeout_;
@@ -223,9 +257,9 @@ handler_result list_requests(const admin_call& call) {
     if (!limit || !after || !before)
         return call.error(400, "limit, after and before are whole numbers (limit from 1)");
     const journal_page page{static_cast<std::size_t>(*limit), *after, *before};
-    return respond_later(std::make_shared<worker_job>(
-        [&journal = call.state.journal(), page, request = http_request(call.request)] {
-            return listing_response(request, journal, page);
+    return respond_later(
+        std::make_shared<worker_job>([&state = call.state, page, request = http_request(call.request)] {
+            return listing_response(request, state, page);
         }));
 }
 
@@ -242,9 +276,8 @@ handler_result wait_for_requests(const admin_call& call) {
                                    std::to_string(capacity));
     const auto timeout = call.query_number("timeoutMs", 10'000, 0, 600'000);
     if (!timeout) return call.error(400, "timeoutMs must be a whole number from 0 to 600000");
-    return respond_later(std::make_shared<journal_wait>(call.state.journal(), call.request,
-                                                        static_cast<std::size_t>(*count),
-                                                        std::chrono::milliseconds(*timeout)));
+    return respond_later(std::make_shared<journal_wait>(
+        call.state, call.request, static_cast<std::size_t>(*count), std::chrono::milliseconds(*timeout)));
 }
 
 handler_result one_request(const admin_call& call) {

@@ -3,7 +3,9 @@
 namespace aqhook {
 
 receiver_state::receiver_state(std::string_view config_json, receiver_settings settings)
-    : settings_(std::move(settings)), config_(load(config_json).value()), journal_(settings_.journal) {}
+    : settings_(std::move(settings)), config_(load(config_json).value()), journal_(settings_.journal),
+      listings_(
+          std::make_shared<listing_budget>(listing_budget::journal_multiple * settings_.journal.max_bytes)) {}
 
 aq::result<std::shared_ptr<const loaded_config>> receiver_state::load(std::string_view config_json) const {
     auto config = parse_receiver_config(config_json, settings_.overrides);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "journal.hpp"
+#include "listing_budget.hpp"
 #include "receiver_config.hpp"
 
 #include <allquiet/webhook/address_list.hpp>
@@ -60,6 +61,8 @@ class receiver_state {
     const receiver_settings& settings() const { return settings_; }
     aqhook::journal& journal() { return journal_; }
     const aqhook::journal& journal() const { return journal_; }
+    /// Shared with the listings that hold part of it, which may outlive the state.
+    const std::shared_ptr<listing_budget>& listings() const { return listings_; }
 
   private:
     aq::result<std::shared_ptr<const loaded_config>> load(std::string_view config_json) const;
@@ -68,6 +71,7 @@ class receiver_state {
     mutable std::mutex mutex_;
     std::shared_ptr<const loaded_config> config_;
     aqhook::journal journal_;
+    std::shared_ptr<listing_budget> listings_;
 };
 
 } // namespace aqhook
