@@ -37,6 +37,7 @@ boost::json::value to_json(const journal_entry& entry) {
                           {"headers", headers_object(entry.response.headers)},
                           {"body", valid_utf8(entry.response.body)},
                           {"fault", optional_string(entry.response.fault)},
+                          {"delayMs", entry.response.delay.count()},
                           {"notSent", optional_string(entry.response.not_sent)}};
     // A body that is not UTF-8 text is given in base64, so that its exact bytes can be recovered.
     const bool text_body = aqhook::is_valid_utf8(entry.body);

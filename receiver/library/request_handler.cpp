@@ -213,6 +213,7 @@ std::uint64_t record(aqhook::journal& journal, http_request& request, std::strin
     entry.verification = {std::string(to_string(verified.status)), verified.method, verified.error};
     entry.rule = std::move(rule);
     entry.response.fault = fault_name(result.fault_kind);
+    entry.response.delay = result.delay;
     if (result.response) {
         entry.response.status = result.fault_kind == fault::none ? result.response->result_int() : 0;
         entry.response.headers = header_fields(*result.response);

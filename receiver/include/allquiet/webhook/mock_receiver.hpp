@@ -43,6 +43,9 @@ struct journal_response {
     std::vector<header_field> headers;
     std::string body;
     std::optional<std::string> fault; ///< "reset" or "timeout"
+    /// How long its rule held the answer back (`delayMs`): until then the entry shows the answer
+    /// it is to get, and `not_sent` may still be set.
+    std::chrono::milliseconds delay{0};
     /// Why the answer never reached the client, such as "client gone before the answer"; empty
     /// when it was written whole (and for a fault, which answers nothing on purpose).
     std::optional<std::string> not_sent;
