@@ -3,6 +3,7 @@
 #include <allquiet/webhook/delivery.hpp>
 
 #include "process.hpp"
+#include "streaming_server.hpp"
 #include "test_support.hpp"
 
 #include <allquiet/webhook/mock_receiver.hpp>
@@ -263,6 +264,18 @@ BOOST_AUTO_TEST_CASE(interim_answers_are_skipped_for_the_final_one) {
     BOOST_TEST(sent.response->status == 200u);
     BOOST_TEST_REQUIRE(sent.patch.has_value());
     BOOST_TEST(sent.patch->has_value());
+}
+
+// Every read completes at once against such a server, so a timeout checked read by read never
+// fires: the deadline needs a timer of its own.
+BOOST_AUTO_TEST_CASE(endless_interim_answers_end_at_the_deadline) {
+    test_support::streaming_server server("", test_support::repeated("HTTP/1.1 100 Continue\r\n\r\n", 1000));
+    aq::delivery_options options;
+    options.timeout = 500ms;
+    const auto sent = aq::deliver(request_to(server.url("/hook")), options);
+    BOOST_TEST((sent.error == boost::beast::error::timeout), sent.error_detail);
+    BOOST_TEST(sent.error_detail == "no answer within 500 ms");
+    BOOST_TEST(sent.duration < 10s);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -12,9 +12,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -55,7 +56,8 @@ struct delivery_options {
     std::string secret;
     /// The time stamped on the signature.
     std::function<time_point()> clock = [] { return time_point(std::chrono::system_clock::now()); };
-    /// For the whole exchange: resolving, connecting, TLS, sending and reading the answer.
+    /// For the whole exchange: resolving, connecting, TLS, sending and reading the answer (and
+    /// every interim answer before it), whatever the server does.
     std::chrono::milliseconds timeout = std::chrono::seconds(30);
     /// Check the server's certificate and host name (https); on by default.
     bool verify_certificates = true;
@@ -99,46 +101,78 @@ struct delivery {
 
 namespace detail {
 
+/// The socket of one delivery under the one deadline of its whole exchange. A timer of its own
+/// closes the socket when the deadline passes, whatever is under way. A timeout checked read by
+/// read is lost when each read completes at once (a server streaming interim answers).
+class deadline_socket {
+  public:
+    explicit deadline_socket(std::chrono::steady_clock::time_point deadline) {
+        timer_.expires_at(deadline);
+        timer_.async_wait([this](boost::system::error_code ec) {
+            if (ec) return;
+            expired_ = true;
+            boost::system::error_code ignored;
+            socket_.close(ignored);
+        });
+    }
+
+    boost::asio::ip::tcp::socket& socket() { return socket_; }
+
+    /// Starts an operation (`start` is given its completion handler) and runs the I/O until it
+    /// ends: its error, or `timeout` when the deadline ended it.
+    template <class Start>
+    boost::system::error_code run(Start&& start) {
+        std::optional<boost::system::error_code> result;
+        start([&result](boost::system::error_code ec, auto&&...) { result = ec; });
+        while (!result && io_.run_one() != 0) {
+        }
+        const auto ec = result.value_or(boost::asio::error::operation_aborted);
+        return ec && expired_ ? boost::beast::error::timeout : ec;
+    }
+
+  private:
+    boost::asio::io_context io_;
+    boost::asio::ip::tcp::socket socket_{io_};
+    boost::asio::steady_timer timer_{io_};
+    bool expired_ = false;
+};
+
+using response_parser = boost::beast::http::response_parser<boost::beast::http::string_body>;
+
+/// Reads the final answer into `parser`, past interim ones (100 Continue, 103 Early Hints: RFC
+/// 9110 §15.2); the deadline bounds how many a server may send.
 template <class Stream>
-void exchange_http(Stream& stream, boost::beast::tcp_stream& transport, const http_request& request,
-                   const delivery_options& options, std::chrono::steady_clock::time_point deadline,
-                   delivery& out, boost::asio::io_context& io) {
-    namespace http = boost::beast::http;
-    namespace net = boost::asio;
+boost::system::error_code read_final_answer(deadline_socket& connection, Stream& stream,
+                                            const delivery_options& options,
+                                            std::optional<response_parser>& parser) {
+    boost::beast::flat_buffer buffer;
+    for (;;) {
+        parser.emplace();
+        parser->body_limit(options.max_response_body);
+        const auto ec =
+            connection.run([&](auto done) { boost::beast::http::async_read(stream, buffer, *parser, done); });
+        if (ec) return ec;
+        const unsigned status = parser->get().result_int();
+        if (status < 100 || status >= 200 || status == 101) return {};
+    }
+}
+
+template <class Stream>
+void exchange_http(deadline_socket& connection, Stream& stream, const http_request& request,
+                   const delivery_options& options, delivery& out) {
     // Written out by the SDK rather than by Beast's message serializer: its composed write,
     // instantiated for the TLS stream, was most of the compile time of every file that sends.
     const std::string message = http_request_text(request, "\r\n");
-
-    boost::beast::flat_buffer buffer;
-    std::optional<http::response_parser<http::string_body>> parser;
-    // Interim answers (100 Continue, 103 Early Hints) come before the final one and are skipped
-    // (RFC 9110 §15.2); the deadline bounds how many a server may send.
-    std::function<void()> read_answer = [&] {
-        parser.emplace();
-        parser->body_limit(options.max_response_body);
-        http::async_read(stream, buffer, *parser, [&](boost::system::error_code read_ec, std::size_t) {
-            out.error = read_ec;
-            const unsigned status = parser->get().result_int();
-            if (!read_ec && status >= 100 && status < 200 && status != 101) read_answer();
-        });
-    };
-    transport.expires_at(deadline);
-    net::async_write(stream, net::buffer(message), [&](boost::system::error_code ec, std::size_t) {
-        if (ec) {
-            out.error = ec;
-            return;
-        }
-        transport.expires_at(deadline);
-        read_answer();
-    });
-    io.run();
-    io.restart();
+    out.error = connection.run(
+        [&](auto done) { boost::asio::async_write(stream, boost::asio::buffer(message), done); });
+    std::optional<response_parser> parser;
+    if (!out.error) out.error = read_final_answer(connection, stream, options, parser);
     if (out.error) return;
     received_response response;
     response.status = parser->get().result_int();
     for (const auto& field : parser->get())
         response.headers.push_back({std::string(field.name_string()), std::string(field.value())});
-    response.body = parser->get().body();
+    response.body = std::move(parser->get().body());
     out.response = std::move(response);
 }
 
@@ -185,9 +219,8 @@ resolve_before(const name_resolver& resolve, const std::string& host, std::uint1
 
 /// The TLS handshake (certificate and host name checked unless turned off, SNI), then the
 /// exchange over it.
-inline void exchange_https(boost::beast::tcp_stream& transport, const http_request& request,
-                           const delivery_options& options, std::chrono::steady_clock::time_point deadline,
-                           delivery& out, boost::asio::io_context& io) {
+inline void exchange_https(deadline_socket& connection, const http_request& request,
+                           const delivery_options& options, delivery& out) {
     namespace ssl = boost::asio::ssl;
     ssl::context context(ssl::context::tls_client);
     context.set_default_verify_paths();
@@ -196,13 +229,10 @@ inline void exchange_https(boost::beast::tcp_stream& transport, const http_reque
     context.set_verify_mode(options.verify_certificates ? ssl::verify_peer : ssl::verify_none);
     if (options.verify_certificates)
         context.set_verify_callback(ssl::host_name_verification(request.url.host));
-    ssl::stream<boost::beast::tcp_stream&> tls(transport, context);
+    ssl::stream<boost::asio::ip::tcp::socket&> tls(connection.socket(), context);
     SSL_set_tlsext_host_name(tls.native_handle(), request.url.host.c_str());
-    transport.expires_at(deadline);
-    tls.async_handshake(ssl::stream_base::client, [&](boost::system::error_code ec) { out.error = ec; });
-    io.run();
-    io.restart();
-    if (!out.error) exchange_http(tls, transport, request, options, deadline, out, io);
+    out.error = connection.run([&](auto done) { tls.async_handshake(ssl::stream_base::client, done); });
+    if (!out.error) exchange_http(connection, tls, request, options, out);
 }
 
 inline std::string describe_transport_error(const boost::system::error_code& ec,
@@ -225,7 +255,6 @@ inline std::string describe_transport_error(const boost::system::error_code& ec,
 /// result says what happened.
 inline delivery deliver(const request_description& description, const delivery_options& options = {}) {
     namespace net = boost::asio;
-    using tcp = net::ip::tcp;
 
     delivery out;
     out.incident_updates = description.enable_incident_updates;
@@ -245,25 +274,17 @@ inline delivery deliver(const request_description& description, const delivery_o
 
     const auto start = std::chrono::steady_clock::now();
     const auto deadline = start + options.timeout;
-    net::io_context io;
-    boost::beast::tcp_stream transport(io);
     const auto& url = out.request.url;
-
-    // Resolve and connect under the same deadline.
     const auto endpoints = detail::resolve_before(options.resolve, url.host, url.port, deadline, out.error);
-    if (!out.error) {
-        transport.expires_at(deadline);
-        transport.async_connect(endpoints,
-                                [&](boost::system::error_code ec, const tcp::endpoint&) { out.error = ec; });
-        io.run();
-        io.restart();
-    }
-
+    detail::deadline_socket connection(deadline);
+    if (!out.error)
+        out.error =
+            connection.run([&](auto done) { net::async_connect(connection.socket(), endpoints, done); });
     if (!out.error) {
         if (url.scheme == "https")
-            detail::exchange_https(transport, out.request, options, deadline, out, io);
+            detail::exchange_https(connection, out.request, options, out);
         else
-            detail::exchange_http(transport, transport, out.request, options, deadline, out, io);
+            detail::exchange_http(connection, connection.socket(), out.request, options, out);
     }
     out.duration =
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
