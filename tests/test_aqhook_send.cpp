@@ -1,5 +1,6 @@
 // aqhook send, replay and apply against the mock receiver, run as a user runs them.
 #include "process.hpp"
+#include "streaming_server.hpp"
 #include "test_support.hpp"
 
 #include <allquiet/webhook/mock_receiver.hpp>
@@ -106,6 +107,17 @@ BOOST_AUTO_TEST_CASE(send_failures_exit_1_with_the_reason) {
     BOOST_TEST(empty_object.exit_code == 1);
     BOOST_TEST(empty_object.out.find("/operations: required member missing") != std::string::npos,
                empty_object.out);
+}
+
+// A server streaming 100 Continue without end: a transport error, long before the server stops.
+BOOST_AUTO_TEST_CASE(send_ends_against_endless_interim_answers) {
+    test_support::streaming_server server("", test_support::repeated("HTTP/1.1 100 Continue\r\n\r\n", 1000));
+    const auto started = std::chrono::steady_clock::now();
+    const auto r = run_process(
+        {aqhook, "send", "--template", request_template, "--url", server.url("/hook"), "--timeout", "1"});
+    BOOST_TEST(r.exit_code == 1);
+    BOOST_TEST(r.out.find("== No answer\nanswer head larger than 65536 bytes") != std::string::npos, r.out);
+    BOOST_TEST((std::chrono::steady_clock::now() - started < 15s));
 }
 
 BOOST_AUTO_TEST_CASE(replay_sends_what_each_mode_selects) {

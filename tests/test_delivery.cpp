@@ -272,10 +272,52 @@ BOOST_AUTO_TEST_CASE(endless_interim_answers_end_at_the_deadline) {
     test_support::streaming_server server("", test_support::repeated("HTTP/1.1 100 Continue\r\n\r\n", 1000));
     aq::delivery_options options;
     options.timeout = 500ms;
+    options.max_response_head = std::size_t(1) << 31; // so that the deadline alone ends it
     const auto sent = aq::deliver(request_to(server.url("/hook")), options);
     BOOST_TEST((sent.error == boost::beast::error::timeout), sent.error_detail);
     BOOST_TEST(sent.error_detail == "no answer within 500 ms");
     BOOST_TEST(sent.duration < 10s);
+}
+
+BOOST_AUTO_TEST_CASE(interim_answers_count_against_the_head_limit) {
+    test_support::streaming_server server("", test_support::repeated("HTTP/1.1 100 Continue\r\n\r\n", 1000));
+    const auto sent = aq::deliver(request_to(server.url("/hook")));
+    BOOST_TEST((sent.error == http::error::header_limit), sent.error_detail);
+    BOOST_TEST(sent.error_detail == "answer head larger than 65536 bytes (interim answers included)");
+    BOOST_TEST(sent.duration < 10s);
+}
+
+// Beast's parser reads a chunk line (size and extensions) and the trailers whole, without a
+// limit of its own: the read buffer's bound ends each. The bytes sent before the client gave up
+// are the limit and what the loopback socket buffers hold; without a bound, the server's 256 MiB.
+BOOST_AUTO_TEST_CASE(every_part_of_an_endless_answer_is_bounded) {
+    const std::string chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const std::string overflow = "answer chunk line or trailers larger than 65536 bytes";
+    struct endless_answer {
+        std::string name, head, block;
+        boost::system::error_code error;
+        std::string detail;
+    };
+    const endless_answer answers[] = {
+        {"chunk extension", chunked + "1;e=", std::string(65536, 'a'), http::error::buffer_overflow,
+         overflow},
+        {"trailer line", chunked + "0\r\nx-trailer: ", std::string(65536, 'a'), http::error::buffer_overflow,
+         overflow},
+        {"chunk-size zeros", chunked, std::string(65536, '0'), http::error::buffer_overflow, overflow},
+        {"header line", "HTTP/1.1 200 OK\r\nx-header: ", std::string(65536, 'a'), http::error::header_limit,
+         "answer head larger than 65536 bytes (interim answers included)"},
+        {"chunks", chunked, test_support::repeated("400\r\n" + std::string(1024, 'a') + "\r\n", 64),
+         http::error::body_limit, "answer body larger than 1048576 bytes"},
+    };
+    for (const auto& answer : answers) {
+        BOOST_TEST_CONTEXT(answer.name) {
+            test_support::streaming_server server(answer.head, answer.block);
+            const auto sent = aq::deliver(request_to(server.url("/hook")));
+            BOOST_TEST((sent.error == answer.error), sent.error_detail);
+            BOOST_TEST(sent.error_detail == answer.detail);
+            BOOST_TEST(server.bytes_sent() < std::size_t(64) << 20);
+        }
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -20,10 +20,12 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -65,6 +67,9 @@ struct delivery_options {
     std::optional<std::string> ca_file;
     /// Longest answer body read; a longer one is a transport error.
     std::size_t max_response_body = 1 << 20;
+    /// Longest answer head (status line and headers, the interim answers before it included),
+    /// and longest chunk line or trailer section; longer is a transport error.
+    std::size_t max_response_head = 64 << 10;
     /// How the URL's host becomes addresses: the system's resolver, or one that pins names to
     /// addresses. It runs on a thread of its own, so `timeout` holds however long it takes; it
     /// may outlive the call when it overruns, so it must own what it uses.
@@ -140,20 +145,33 @@ class deadline_socket {
 using response_parser = boost::beast::http::response_parser<boost::beast::http::string_body>;
 
 /// Reads the final answer into `parser`, past interim ones (100 Continue, 103 Early Hints: RFC
-/// 9110 §15.2); the deadline bounds how many a server may send.
+/// 9110 §15.2), whose heads count against the final one's limit so that no server can send them
+/// without end. The read buffer's bound holds Beast's chunk lines and trailers, which it reads
+/// whole without a limit of its own.
 template <class Stream>
 boost::system::error_code read_final_answer(deadline_socket& connection, Stream& stream,
                                             const delivery_options& options,
                                             std::optional<response_parser>& parser) {
-    boost::beast::flat_buffer buffer;
+    boost::beast::flat_buffer buffer(options.max_response_head);
+    std::size_t head_left = options.max_response_head;
     for (;;) {
         parser.emplace();
+        parser->header_limit(static_cast<std::uint32_t>(
+            std::min<std::size_t>(head_left, std::numeric_limits<std::uint32_t>::max())));
         parser->body_limit(options.max_response_body);
-        const auto ec =
-            connection.run([&](auto done) { boost::beast::http::async_read(stream, buffer, *parser, done); });
+        std::size_t head_size = 0;
+        const auto ec = connection.run([&](auto done) {
+            boost::beast::http::async_read(
+                stream, buffer, *parser,
+                [&head_size, done](boost::system::error_code read_ec, std::size_t n) {
+                    head_size = n;
+                    done(read_ec);
+                });
+        });
         if (ec) return ec;
         const unsigned status = parser->get().result_int();
         if (status < 100 || status >= 200 || status == 101) return {};
+        head_left -= std::min(head_size, head_left);
     }
 }
 
@@ -245,7 +263,14 @@ inline std::string describe_transport_error(const boost::system::error_code& ec,
     if (ec == boost::asio::error::connection_reset || ec == boost::beast::http::error::end_of_stream ||
         ec == boost::asio::error::eof)
         return "connection closed without an answer";
-    if (ec == boost::beast::http::error::body_limit) return "answer body larger than the limit";
+    if (ec == boost::beast::http::error::header_limit)
+        return "answer head larger than " + std::to_string(options.max_response_head) +
+               " bytes (interim answers included)";
+    if (ec == boost::beast::http::error::buffer_overflow)
+        return "answer chunk line or trailers larger than " + std::to_string(options.max_response_head) +
+               " bytes";
+    if (ec == boost::beast::http::error::body_limit)
+        return "answer body larger than " + std::to_string(options.max_response_body) + " bytes";
     return ec.message();
 }
 
