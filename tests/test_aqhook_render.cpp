@@ -114,4 +114,38 @@ BOOST_AUTO_TEST_CASE(bad_input_exits_2_with_the_reason) {
         std::remove(p.c_str());
 }
 
+// Every file aqhook reads goes through one reading function, bounded at 16 MiB: a file without end
+// (/dev/zero) used to grow the process without limit.
+BOOST_AUTO_TEST_CASE(input_files_over_16_mib_are_refused) {
+    const std::string limit_error = " is larger than 16 MiB, the limit for input files";
+    const auto endless =
+        run_process({aqhook, "render", "--template", request_template, "--incident", "/dev/zero"});
+    BOOST_TEST(endless.exit_code == 2);
+    BOOST_TEST(endless.err.find("--incident: /dev/zero" + limit_error) != std::string::npos, endless.err);
+    const auto endless_template = run_process({aqhook, "render", "--template", "/dev/zero"});
+    BOOST_TEST(endless_template.exit_code == 2);
+    BOOST_TEST(endless_template.err.find("--template: /dev/zero" + limit_error) != std::string::npos);
+
+    // Exactly 16 MiB is read; one byte more is not, from a file or from standard input.
+    const std::string incident_json = R"({"id": "abc", "title": "Disk full"})";
+    const std::string at_limit = std::string((16u << 20) - incident_json.size(), ' ') + incident_json;
+    const auto at_limit_path = test_support::write_temp_file("render-16mib.json", at_limit);
+    const auto read =
+        run_process({aqhook, "render", "--template", request_template, "--incident", at_limit_path});
+    BOOST_TEST(read.exit_code == 0, read.err);
+    BOOST_TEST(json::parse(read.out).at("body").at("json").at("title") == "Disk full");
+    const auto over_limit_path = test_support::write_temp_file("render-16mib-and-1.json", at_limit + " ");
+    const auto over =
+        run_process({aqhook, "render", "--template", request_template, "--incident", over_limit_path});
+    BOOST_TEST(over.exit_code == 2);
+    BOOST_TEST(over.err.find("--incident: " + over_limit_path + limit_error) != std::string::npos, over.err);
+    const auto over_stdin =
+        run_process({aqhook, "render", "--template", request_template, "--incident", "-"}, at_limit + " ");
+    BOOST_TEST(over_stdin.exit_code == 2);
+    BOOST_TEST(over_stdin.err.find("--incident: standard input" + limit_error) != std::string::npos,
+               over_stdin.err);
+    for (const auto& p : {at_limit_path, over_limit_path})
+        std::remove(p.c_str());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -186,6 +186,10 @@ BOOST_AUTO_TEST_CASE(apply_prints_the_patched_incident) {
     BOOST_TEST(run_process({aqhook, "apply", "--incident", sample, "--patch", not_allowed,
                             "--ignore-allowed-intents"})
                    .exit_code == 0);
+    const auto endless = run_process({aqhook, "apply", "--incident", sample, "--patch", "/dev/zero"});
+    BOOST_TEST(endless.exit_code == 2);
+    BOOST_TEST(endless.err.find("--patch: /dev/zero is larger than 16 MiB") != std::string::npos,
+               endless.err);
     for (const auto& p : {patch, bad, not_allowed})
         std::remove(p.c_str());
 }

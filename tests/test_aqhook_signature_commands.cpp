@@ -94,6 +94,17 @@ BOOST_AUTO_TEST_CASE(verify_failures_exit_1_with_the_reason_and_no_secret) {
     BOOST_TEST(malformed.out == "invalid: malformed signature\n");
 }
 
+BOOST_AUTO_TEST_CASE(bodies_and_secret_files_over_16_mib_are_refused) {
+    const auto body_file = run_process({aqhook, "sign", "--secret", secret, "--body-file", "/dev/zero"});
+    BOOST_TEST(body_file.exit_code == 2);
+    BOOST_TEST(body_file.err.find("--body-file: /dev/zero is larger than 16 MiB") != std::string::npos,
+               body_file.err);
+    const auto secret_file = run_process(verify_args({"--secret-file", "/dev/zero"}), body);
+    BOOST_TEST(secret_file.exit_code == 2);
+    BOOST_TEST(secret_file.err.find("--secret-file: /dev/zero is larger than 16 MiB") != std::string::npos,
+               secret_file.err);
+}
+
 BOOST_AUTO_TEST_CASE(verify_usage_errors_exit_2) {
     BOOST_TEST(run_process(verify_args({}), body).exit_code == 2); // no secret
     BOOST_TEST(run_process({aqhook, "verify", "--secret", secret, "--timestamp", stamp}, body).exit_code ==

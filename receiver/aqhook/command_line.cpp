@@ -1,10 +1,10 @@
 #include "command_line.hpp"
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <sstream>
 
 namespace aqhook {
@@ -47,17 +47,33 @@ std::vector<std::string> secret_options::collect() const {
     return out;
 }
 
+namespace {
+
+/// What is left in `in`, up to max_input_file; `name` says where it comes from in the error.
+std::string read_bounded(std::istream& in, std::string_view option, const std::string& name) {
+    std::string text;
+    std::array<char, 64 * 1024> block;
+    while (in.read(block.data(), block.size()) || in.gcount() > 0) {
+        text.append(block.data(), static_cast<std::size_t>(in.gcount()));
+        if (text.size() > max_input_file)
+            throw usage_error(std::string(option) + ": " + name + " is larger than " +
+                              std::to_string(max_input_file >> 20) + " MiB, the limit for input files");
+    }
+    return text;
+}
+
+} // namespace
+
 std::string read_file(const std::string& path, std::string_view option) {
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw usage_error(std::string(option) + ": cannot read " + path + " (" + std::strerror(errno) + ")");
-    return std::string(std::istreambuf_iterator<char>(in), {});
+    return read_bounded(in, option, path);
 }
 
 std::string read_file_or_stdin(const std::string& path, std::string_view option) {
     if (path != "-") return read_file(path, option);
-    std::cin >> std::noskipws;
-    return std::string(std::istreambuf_iterator<char>(std::cin), {});
+    return read_bounded(std::cin, option, "standard input");
 }
 
 } // namespace aqhook

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <stdexcept>
@@ -50,7 +51,12 @@ struct secret_options {
     std::vector<std::string> collect() const;
 };
 
-/// The whole content of a file; throws usage_error naming the option the path came from.
+/// The longest file the tools read (incidents, templates, patches, secrets, configurations,
+/// bodies): a file without end, /dev/zero say, must not take all memory.
+inline constexpr std::size_t max_input_file = std::size_t(16) << 20;
+
+/// The whole content of a file; throws usage_error naming the option the path came from when it
+/// cannot be read or is longer than max_input_file.
 std::string read_file(const std::string& path, std::string_view option);
 
 /// The same, or standard input for "-".
