@@ -120,6 +120,18 @@ BOOST_AUTO_TEST_CASE(send_ends_against_endless_interim_answers) {
     BOOST_TEST((std::chrono::steady_clock::now() - started < 15s));
 }
 
+BOOST_AUTO_TEST_CASE(send_help_names_every_exit_code) {
+    const auto help = run_process({aqhook, "send", "--help"});
+    BOOST_TEST(help.exit_code == 0);
+    for (const char* code :
+         {"\n  0  a 2xx answer", "\n  1  any other answer; no answer", "\n  2  bad usage or bad input"})
+        BOOST_TEST(help.out.find(code) != std::string::npos, code);
+    const auto replay_help = run_process({aqhook, "replay", "--help"});
+    for (const char* code :
+         {"\n  0  every delivery", "\n  1  some delivery", "\n  2  bad usage or bad input"})
+        BOOST_TEST(replay_help.out.find(code) != std::string::npos, code);
+}
+
 BOOST_AUTO_TEST_CASE(replay_sends_what_each_mode_selects) {
     aq::mock_receiver receiver(receiver_config);
     const auto incident =

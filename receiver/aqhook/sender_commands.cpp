@@ -206,6 +206,12 @@ int apply(const apply_options& given) {
     return exit_ok;
 }
 
+/// The exit code of send and replay for what they could not start with.
+const std::string bad_input_exit_code =
+    "  2  bad usage or bad input: options, template, incident, a file that cannot be read or is\n"
+    "     over " +
+    std::to_string(max_input_file >> 20) + " MiB, a template that does not render";
+
 } // namespace
 
 command_runner add_send_command(CLI::App& program) {
@@ -214,7 +220,11 @@ command_runner add_send_command(CLI::App& program) {
         "Renders a request template against an incident, signs and sends the request as All Quiet\n"
         "does, and shows the request and the answer (the seed page's \"Trigger Dummy Request\").\n"
         "With --apply the answer is read as an incident patch and the patched incident shown.\n"
-        "Exits 0 on a 2xx answer, 1 on any other answer or a transport error.");
+        "Exit codes:\n"
+        "  0  a 2xx answer (with --apply: and its patch applied, or it has no body)\n"
+        "  1  any other answer; no answer (a transport error: refused, timed out, TLS, an answer\n"
+        "     over a limit); with --apply, an answer that is not a patch that applies\n" +
+            bad_input_exit_code + ", an --output-incident that cannot be written");
     auto options = std::make_shared<send_options>();
     add_template_option(command, options->template_path);
     options->incident =
@@ -235,7 +245,11 @@ command_runner add_replay_command(CLI::App& program) {
         program, "replay", "send the deliveries of an incident's history",
         "Replays an incident's life against a receiver: one delivery for each event the forwarding\n"
         "mode selects, oldest first, each rendered against the incident as it stood at that event.\n"
-        "Prints a line per delivery; exits 0 when every one got a 2xx answer.");
+        "Prints a line per delivery.\n"
+        "Exit codes:\n"
+        "  0  every delivery got a 2xx answer\n"
+        "  1  some delivery got another answer or none (a transport error)\n" +
+            bad_input_exit_code);
     auto options = std::make_shared<replay_options>();
     add_template_option(command, options->template_path);
     command.add_option("--incident", options->incident_path, "the incident with its history of events")
