@@ -5,8 +5,10 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -25,8 +27,9 @@ inline std::string repeated(std::string_view text, std::size_t times) {
     return out;
 }
 
-/// Accepts one connection, reads the request's head, then sends `head` and `block` after block
-/// until the client hangs up, `max_bytes` are sent or `max_time` has passed.
+/// Accepts one connection, reads the request, then sends `head` and `block` after block
+/// until the client hangs up, `max_bytes` are sent or `max_time` has passed. With `max_bytes`
+/// the head's size, it sends the head alone and closes: an ordinary answer.
 class streaming_server {
   public:
     streaming_server(std::string head, std::string block, std::size_t max_bytes = std::size_t(256) << 20,
@@ -58,8 +61,9 @@ class streaming_server {
         auto socket = acceptor_.accept();
         accepted_ = true;
         boost::system::error_code ec;
-        std::string request;
-        boost::asio::read_until(socket, boost::asio::dynamic_buffer(request), "\r\n\r\n", ec);
+        boost::beast::flat_buffer buffer;
+        boost::beast::http::request<boost::beast::http::string_body> request;
+        boost::beast::http::read(socket, buffer, request, ec);
         if (ec) return;
         sent_ = boost::asio::write(socket, boost::asio::buffer(head_), ec);
         const auto stop = std::chrono::steady_clock::now() + max_time_;

@@ -320,4 +320,22 @@ BOOST_AUTO_TEST_CASE(every_part_of_an_endless_answer_is_bounded) {
     }
 }
 
+// The bounds leave room for what a receiver really sends: a body of the limit, read through a
+// buffer of 64 KiB, plain and chunked.
+BOOST_AUTO_TEST_CASE(an_answer_at_the_body_limit_is_read_whole) {
+    const std::string body(1 << 20, 'a');
+    const std::string chunk = "10000\r\n" + std::string(1 << 16, 'a') + "\r\n";
+    const std::string answers[] = {
+        "HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n" + body,
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + test_support::repeated(chunk, 16) +
+            "0\r\nx-trailer: t\r\n\r\n",
+    };
+    for (const auto& answer : answers) {
+        test_support::streaming_server server(answer, "", answer.size());
+        const auto sent = aq::deliver(request_to(server.url("/hook"), false));
+        BOOST_TEST_REQUIRE(sent.succeeded(), sent.error_detail);
+        BOOST_TEST((sent.response->body == body));
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
