@@ -314,6 +314,17 @@ BOOST_AUTO_TEST_CASE(bad_configuration_throws_with_the_reason) {
                           [](const aq::input_exception& e) { return e.error().pointer == "/policy"; });
 }
 
+BOOST_AUTO_TEST_CASE(an_admin_token_no_request_could_send_throws) {
+    for (const auto& token : {std::string("short"), std::string("sixteen chars or more, with spaces"),
+                                    std::string(20, 'x') + "\n"}) {
+        aq::mock_receiver_options options;
+        options.admin_token = token;
+        BOOST_CHECK_EXCEPTION(aq::mock_receiver("{}", options), std::invalid_argument, [](const auto& e) {
+            return std::string_view(e.what()).starts_with("mock_receiver_options::admin_token: ");
+        });
+    }
+}
+
 // A HEAD request gets the head alone: a body after it would be read as the next response.
 BOOST_AUTO_TEST_CASE(head_requests_get_the_head_alone) {
     aq::mock_receiver receiver(R"({"default": {"status": 200, "body": "delivery body"}})");

@@ -4,11 +4,16 @@
 
 #include <allquiet/webhook/mock_receiver.hpp>
 
+#include <stdexcept>
+
 namespace allquiet::webhook {
 
 namespace {
 
 aqhook::receiver_settings settings_of(mock_receiver_options& options) {
+    if (options.admin_token)
+        if (const auto problem = aqhook::admin_token_problem(*options.admin_token))
+            throw std::invalid_argument("mock_receiver_options::admin_token: " + *problem);
     aqhook::receiver_settings settings;
     settings.journal = {options.journal_size, options.journal_max_bytes};
     settings.allowed_sources = std::move(options.allowed_sources);

@@ -111,8 +111,9 @@ struct mock_receiver_options {
 class mock_receiver {
   public:
     /// Starts with a configuration document (the format of `aqhook serve --config`).
-    /// Throws `input_exception` for a bad configuration and `boost::system::system_error` when it
-    /// cannot listen.
+    /// Throws `input_exception` for a bad configuration, `std::invalid_argument` for an
+    /// `admin_token` that no request could send (shorter than 16 characters, or with spaces, control
+    /// characters or bytes outside ASCII), and `boost::system::system_error` when it cannot listen.
     explicit mock_receiver(std::string_view config_json = R"({})", mock_receiver_options options = {});
 
     /// Stops, letting requests in flight finish.
