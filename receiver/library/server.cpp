@@ -358,7 +358,9 @@ class session : public std::enable_shared_from_this<session> {
                     return self->close();
                 }
                 self->log(self->response_->result_int(), nullptr);
-                if (!self->response_->keep_alive() || self->stopping_) return self->close();
+                const bool keep_alive = self->response_->keep_alive();
+                self->response_.reset(); // a listing's share of the listing budget goes back now
+                if (!keep_alive || self->stopping_) return self->close();
                 self->read_request();
             });
         });
