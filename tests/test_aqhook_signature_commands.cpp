@@ -30,15 +30,12 @@ BOOST_AUTO_TEST_CASE(sign_prints_the_known_answer) {
 }
 
 BOOST_AUTO_TEST_CASE(sign_aws_from_a_body_file_and_a_secret_file) {
-    const std::string body_path = "/tmp/aqhook-sign-body", secret_path = "/tmp/aqhook-sign-secret";
-    std::ofstream(body_path, std::ios::binary) << body;
-    std::ofstream(secret_path) << secret << "\n";
+    const std::string body_path = test_support::write_temp_file("sign-body", body),
+                      secret_path = test_support::write_temp_file("sign-secret", secret + "\n");
     const auto r = run_process({aqhook, "sign", "--secret-file", secret_path, "--signing-method", "aws",
                                 "--timestamp", stamp, "--body-file", body_path});
     BOOST_TEST(r.exit_code == 0, r.err);
     BOOST_TEST(r.out == "x-amzn-event-signature: " + signature + "\nx-amzn-event-timestamp: " + stamp + "\n");
-    std::remove(body_path.c_str());
-    std::remove(secret_path.c_str());
 }
 
 BOOST_AUTO_TEST_CASE(sign_without_timestamp_stamps_now) {
