@@ -565,6 +565,26 @@ BOOST_AUTO_TEST_CASE(every_forwarded_for_line_counts) {
     BOOST_TEST(f.send(honest, "127.0.0.1").response->result_int() == 200u);
 }
 
+// Stopping cancels pending responses: work that the worker has not started answers 503 without
+// running (docs/architecture.md).
+BOOST_AUTO_TEST_CASE(worker_jobs_cancelled_before_they_run_answer_503) {
+    fixture f("{}");
+    f.send(delivery("/h", "x"));
+    auto request = admin_request(http::verb::get, "/_aqhook/requests");
+    auto result = aqhook::handle_request(f.state, request, "127.0.0.1");
+    BOOST_TEST_REQUIRE(result.pending);
+    boost::asio::io_context io; // the worker: it runs nothing until io.run()
+    const boost::asio::any_io_executor executor = io.get_executor();
+    aqhook::response_ptr answer;
+    result.pending->start({executor, executor}, [&](aqhook::response_ptr r) { answer = std::move(r); });
+    result.pending->cancel();
+    io.run();
+    BOOST_TEST_REQUIRE(answer);
+    BOOST_TEST(answer->result_int() == 503u);
+    BOOST_TEST(json::parse(answer->body()).at("error") == "the receiver is stopping");
+    BOOST_TEST(f.send(admin_request(http::verb::get, "/_aqhook/requests")).response->result_int() == 200u);
+}
+
 BOOST_AUTO_TEST_CASE(listings_come_in_pages_newest_first) {
     fixture f("{}");
     for (int i = 1; i <= 10; ++i)

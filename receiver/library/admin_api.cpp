@@ -16,6 +16,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <variant>
 
@@ -84,14 +85,20 @@ struct admin_call {
 /// Work run on the receiver's worker, off the I/O threads.
 class worker_job final : public pending_response {
   public:
-    explicit worker_job(std::function<response_ptr()> work) : work_(std::move(work)) {}
+    worker_job(const http_request& request, std::function<response_ptr()> work)
+        : stopping_(error_response(503, "the receiver is stopping", request)), work_(std::move(work)) {}
 
+    /// Cancelled before the worker takes it, the job answers 503 without running; once running,
+    /// it finishes (a listing or a configuration load is short) and answers.
     void start(const pending_context& where, std::function<void(response_ptr)> ready) override {
-        net::post(where.worker, [work = std::move(work_), ready = std::move(ready)] { ready(work()); });
+        net::post(where.worker, [cancelled = cancelled_, stopping = stopping_, work = std::move(work_),
+                                 ready = std::move(ready)] { ready(*cancelled ? stopping : work()); });
     }
-    void cancel() override {} // it ends soon by itself
+    void cancel() override { *cancelled_ = true; }
 
   private:
+    std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
+    response_ptr stopping_;
     std::function<response_ptr()> work_;
 };
 
@@ -258,7 +265,7 @@ handler_result list_requests(const admin_call& call) {
         return call.error(400, "limit, after and before are whole numbers (limit from 1)");
     const journal_page page{static_cast<std::size_t>(*limit), *after, *before};
     return respond_later(
-        std::make_shared<worker_job>([&state = call.state, page, request = http_request(call.request)] {
+        std::make_shared<worker_job>(call.request, [&state = call.state, page, request = http_request(call.request)] {
             return listing_response(request, state, page);
         }));
 }
@@ -293,7 +300,7 @@ handler_result show_config(const admin_call& call) {
 
 handler_result replace_config(const admin_call& call) {
     return respond_later(
-        std::make_shared<worker_job>([&state = call.state, request = http_request(call.request)] {
+        std::make_shared<worker_job>(call.request, [&state = call.state, request = http_request(call.request)] {
             if (auto problem = state.replace_config(request.body()))
                 return error_response(400, problem->message(), request);
             return json_response(200, redacted(*state.config()->config), request);
