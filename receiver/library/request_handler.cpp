@@ -225,7 +225,9 @@ std::uint64_t record(aqhook::journal& journal, http_request& request, std::strin
 } // namespace
 
 bool refused_by_source(const receiver_state& state, const http::request_header<>& head, std::string_view peer) {
-    return !is_admin_target(head.target()) && !admitted(state.settings(), source_address(state.settings(), head, peer));
+    const auto& settings = state.settings();
+    return settings.allowed_sources && !is_admin_target(head.target()) &&
+           !admitted(settings, source_address(settings, head, peer));
 }
 
 handler_result refuse_source(const http_request& request) {
