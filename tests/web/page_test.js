@@ -164,19 +164,21 @@ async function main() {
     await page.waitForFunction(() => document.querySelectorAll('tr.entry').length === 0, null, { timeout: 10000 });
     check(await page.locator('#no-entries').isVisible(), 'empty journal message');
 
-    // An answer that a rule holds back, whose client hangs up first: the row, already shown with
-    // the answer it was to get, comes to say that it was never sent.
-    const slowRule = JSON.stringify({ rules: [{ name: 'slow', match: { path: '/hooks/slow' }, respond: { status: 200, delayMs: 1500 } }] });
+    // An answer that a rule holds back, whose client hangs up first: the row, shown as held back
+    // with the answer it was to get (the page rereads the entry only once it was due), comes to say
+    // that it was never sent. The client hangs up once the page shows the row.
+    const slowRule = JSON.stringify({ rules: [{ name: 'slow', match: { path: '/hooks/slow' }, respond: { status: 200, delayMs: 5000 } }] });
     check(await send('PUT', base, '/_aqhook/config', slowRule,
                      { 'content-type': 'application/json', authorization: 'Bearer ' + token }) === 200, 'a delayed rule configured');
-    await new Promise((resolve) => {
-      const request = http.request(base + '/hooks/slow', { method: 'POST', headers: { 'content-type': 'application/json', ...signed('{}', secret) } });
-      request.on('error', () => resolve());
-      request.end('{}');
-      setTimeout(() => { request.destroy(); resolve(); }, 300);
-    });
+    const held = http.request(base + '/hooks/slow', { method: 'POST', headers: { 'content-type': 'application/json', ...signed('{}', secret) } });
+    held.on('error', () => {});
+    held.end('{}');
     await page.waitForFunction(() => document.querySelectorAll('tr.entry').length === 1, null, { timeout: 10000 });
-    await page.waitForFunction(() => document.querySelector('tr.entry td.status-fault') !== null, null, { timeout: 10000 });
+    const statusCell = page.locator('tr.entry td:nth-child(5)');
+    check(await statusCell.getAttribute('class') === 'status-held' && await statusCell.textContent() === 'held back 5000 ms (200)',
+          'an answer held back shows as such: ' + await statusCell.textContent());
+    held.destroy();
+    await page.waitForFunction(() => document.querySelector('tr.entry td.status-fault') !== null, null, { timeout: 30000 });
     check((await page.locator('tr.entry td.status-fault').textContent()).includes('client gone before the answer'),
           'the answer never sent says so: ' + await page.locator('tr.entry td.status-fault').textContent());
     await page.click('#clear');
