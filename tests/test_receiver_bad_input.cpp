@@ -642,7 +642,7 @@ BOOST_AUTO_TEST_CASE(a_client_gone_behind_pipelined_bytes_releases_its_connectio
     const auto start = std::chrono::steady_clock::now(); // the delayed answers are due in 8 s
     while (receiver.open_descriptors() > descriptors_before && std::chrono::steady_clock::now() - start < 6s)
         std::this_thread::sleep_for(20ms);
-    BOOST_TEST(receiver.open_descriptors() == descriptors_before,
+    BOOST_TEST(receiver.open_descriptors() <= descriptors_before, // a warm-up connection may close meanwhile
                "connections still held: " << receiver.open_descriptors() << " descriptors, " << descriptors_before
                                           << " before");
     std::size_t not_sent = 0;

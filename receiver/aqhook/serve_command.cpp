@@ -1,7 +1,7 @@
 // aqhook serve: the mock receiver as a program.
 #include "admin_api.hpp"
 #include "commands.hpp"
-#include "server.hpp"
+#include "receiver_options.hpp"
 
 #include <allquiet/webhook/address_list.hpp>
 
@@ -26,24 +26,23 @@ namespace aqhook {
 
 namespace {
 
+/// The in-process receiver's options, which hold the defaults, and what only the program has.
 struct serve_options {
+    serve_options() {
+        receiver.port = 8080;
+        receiver.threads = std::max(1u, std::thread::hardware_concurrency());
+    }
+
+    aq::mock_receiver_options receiver;
+    unsigned read_timeout_seconds =
+        static_cast<unsigned>(std::chrono::duration_cast<std::chrono::seconds>(receiver.read_timeout).count());
     CLI::Option* config = nullptr;
-    std::string host = "127.0.0.1";
-    std::uint16_t port = 8080;
     secret_options secrets;
     CLI::Option* signing_method = nullptr;
     CLI::Option* tolerance = nullptr;
     bool no_tolerance = false;
     CLI::Option* policy = nullptr;
-    std::size_t journal_size = 1000;
-    std::size_t journal_max_bytes = 64 << 20;
-    std::size_t max_body = 1 << 20;
-    std::size_t max_connections = server_options{}.max_connections;
-    unsigned read_timeout = 30;
-    unsigned threads = std::max(1u, std::thread::hardware_concurrency());
     CLI::Option* allow_ips = nullptr;
-    bool trust_forwarded_for = false;
-    std::vector<std::string> admin_hosts;
     CLI::Option* admin_token_file = nullptr;
     bool quiet = false;
 };
@@ -51,8 +50,8 @@ struct serve_options {
 void declare_receiving_options(CLI::App& command, serve_options& o) {
     o.config =
         command.add_option("--config", "configuration document (see docs/receiver.md)")->type_name("FILE");
-    command.add_option("--host", o.host, "address to listen on")->type_name("ADDR")->capture_default_str();
-    command.add_option("--port", o.port, "port to listen on; 0 takes a free one")
+    command.add_option("--host", o.receiver.host, "address to listen on")->type_name("ADDR")->capture_default_str();
+    command.add_option("--port", o.receiver.port, "port to listen on; 0 takes a free one")
         ->type_name("N")
         ->capture_default_str();
     o.secrets.declare(command, true);
@@ -68,45 +67,45 @@ void declare_receiving_options(CLI::App& command, serve_options& o) {
     o.policy = command.add_option("--policy", "answer 401 to bad signatures, or only journal them")
                    ->check(CLI::IsMember({"enforce", "record"}))
                    ->type_name("enforce|record");
-    command.add_option("--max-body", o.max_body, "largest request body accepted; larger gets 413")
+    command.add_option("--max-body", o.receiver.max_body, "largest request body accepted; larger gets 413")
         ->type_name("BYTES")
         ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 32))
         ->capture_default_str();
     command
-        .add_option("--max-connections", o.max_connections,
+        .add_option("--max-connections", o.receiver.max_connections,
                     "connections open at once; more wait in the listen queue until one closes")
         ->type_name("N")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))
         ->capture_default_str();
-    command.add_option("--read-timeout", o.read_timeout, "seconds a client has to send a request")
+    command.add_option("--read-timeout", o.read_timeout_seconds, "seconds a client has to send a request")
         ->type_name("SECONDS")
         ->check(CLI::Range(1, 3600))
         ->capture_default_str();
-    command.add_option("--threads", o.threads, "I/O threads (default: one per core)")
+    command.add_option("--threads", o.receiver.threads, "I/O threads (default: one per core)")
         ->type_name("N")
         ->check(CLI::Range(1, 256));
     o.allow_ips = command
                       .add_option("--allow-ips",
                                   "All Quiet's outbound address list ({\"ips\": [...]}); other peers get 403")
                       ->type_name("FILE");
-    command.add_flag("--trust-forwarded-for", o.trust_forwarded_for,
+    command.add_flag("--trust-forwarded-for", o.receiver.trust_forwarded_for,
                      "take the source address from the last X-Forwarded-For hop");
     command.add_flag("--quiet", o.quiet, "no request log on standard error");
 }
 
 void declare_journal_and_admin_options(CLI::App& command, serve_options& o) {
-    command.add_option("--journal-size", o.journal_size, "deliveries kept, oldest dropped first")
+    command.add_option("--journal-size", o.receiver.journal_size, "deliveries kept, oldest dropped first")
         ->type_name("N")
         ->check(CLI::Range(1, 10'000'000))
         ->capture_default_str();
     command
-        .add_option("--journal-max-bytes", o.journal_max_bytes,
+        .add_option("--journal-max-bytes", o.receiver.journal_max_bytes,
                     "memory the journal may hold, oldest dropped first")
         ->type_name("BYTES")
         ->check(CLI::Range(std::size_t{1} << 16, std::size_t{1} << 40))
         ->capture_default_str();
     command
-        .add_option("--admin-host", o.admin_hosts,
+        .add_option("--admin-host", o.receiver.admin_hosts,
                     "a host name admin requests may use besides IP addresses and localhost (repeatable)")
         ->type_name("NAME");
     o.admin_token_file =
@@ -122,7 +121,7 @@ void declare_journal_and_admin_options(CLI::App& command, serve_options& o) {
 /// spaces, a CRLF line end), refused when it cannot guard the admin API.
 std::optional<std::string> admin_token_from(const serve_options& o) {
     const auto path = value_of(o.admin_token_file);
-    if (!path) return admin_token_for(o.host, std::nullopt);
+    if (!path) return std::nullopt;
     const auto content = read_file_or_stdin(*path, "--admin-token-file");
     constexpr std::string_view blanks = " \t\v\f";
     std::string_view token = std::string_view(content).substr(0, content.find_first_of("\r\n"));
@@ -133,24 +132,25 @@ std::optional<std::string> admin_token_from(const serve_options& o) {
     return std::string(token);
 }
 
-receiver_settings settings_from(const serve_options& o) {
-    receiver_settings settings;
-    settings.journal = {o.journal_size, o.journal_max_bytes};
-    settings.trust_forwarded_for = o.trust_forwarded_for;
-    settings.overrides.secrets = o.secrets.collect();
+aq::address_list allowed_sources_from(const std::string& path) {
+    auto list = aq::parse_address_list(read_file_or_stdin(path, "--allow-ips"));
+    if (!list) throw usage_error("--allow-ips: " + path + ": " + list.error().message());
+    if (list->ranges.empty())
+        throw usage_error("--allow-ips: " + path + ": the address list is empty; every delivery would get 403");
+    return std::move(*list);
+}
+
+/// The receiver's settings from the command line: its options as the in-process receiver takes
+/// them, then what only the program has (the overrides of the configuration file's members).
+receiver_settings settings_from(serve_options& o) {
+    o.receiver.extra_secrets = o.secrets.collect();
+    if (const auto path = value_of(o.allow_ips)) o.receiver.allowed_sources = allowed_sources_from(*path);
+    o.receiver.admin_token = admin_token_from(o);
+    auto settings = settings_of(o.receiver);
     settings.overrides.signing_method = value_of(o.signing_method);
     settings.overrides.policy = value_of(o.policy);
     if (o.tolerance->count()) settings.overrides.tolerance_seconds = o.tolerance->as<std::int64_t>();
     if (o.no_tolerance) settings.overrides.tolerance_seconds = nullptr;
-    if (const auto path = value_of(o.allow_ips)) {
-        auto list = aq::parse_address_list(read_file_or_stdin(*path, "--allow-ips"));
-        if (!list) throw usage_error("--allow-ips: " + *path + ": " + list.error().message());
-        if (list->ranges.empty())
-            throw usage_error("--allow-ips: " + *path +
-                              ": the address list is empty; every delivery would get 403");
-        settings.allowed_sources = std::move(*list);
-    }
-    settings.admin = {o.admin_hosts, admin_token_from(o), o.host};
     return settings;
 }
 
@@ -167,15 +167,10 @@ void write_log_line(std::string_view line) {
     }
 }
 
-server_options server_options_from(const serve_options& o) {
-    server_options options;
-    options.host = o.host;
-    options.port = o.port;
-    options.max_body = o.max_body;
-    options.max_connections = o.max_connections;
-    options.read_timeout = std::chrono::seconds(o.read_timeout);
-    if (!o.quiet) options.log = write_log_line;
-    return options;
+server_options server_options_from(serve_options& o) {
+    o.receiver.read_timeout = std::chrono::seconds(o.read_timeout_seconds);
+    if (!o.quiet) o.receiver.log = write_log_line;
+    return server_options_of(o.receiver);
 }
 
 /// The machine's own addresses of `family` (AF_INET or AF_INET6), but loopback and link-local
@@ -282,10 +277,11 @@ void serve_until_stopped(server& listener, receiver_state& state, const sigset_t
     stopper.join();
 }
 
-int serve(const serve_options& o) {
+int serve(serve_options& o) {
+    const auto& host = o.receiver.host;
     boost::system::error_code host_error;
-    boost::asio::ip::make_address(o.host, host_error);
-    if (host_error) throw usage_error("--host: '" + o.host + "' is not an IP address");
+    boost::asio::ip::make_address(host, host_error);
+    if (host_error) throw usage_error("--host: '" + host + "' is not an IP address");
     const auto config_path = value_of(o.config);
     const std::string config_text =
         config_path ? read_file_or_stdin(*config_path, "--config") : std::string(default_config_json);
@@ -304,16 +300,16 @@ int serve(const serve_options& o) {
     try {
         listener.emplace(*state, options);
     } catch (const boost::system::system_error& e) {
-        throw usage_error("--port: cannot listen on " + listening_url(o.host, o.port) + ": " +
+        throw usage_error("--port: cannot listen on " + listening_url(host, o.receiver.port) + ": " +
                           e.code().message());
     }
-    listener->start(o.threads);
-    const auto url = listening_url(o.host, listener->port());
+    listener->start(o.receiver.threads);
+    const auto url = listening_url(host, listener->port());
     std::cout << "listening on " << url << std::endl;
     // As notebook servers do: a random token travels in the fragment, which browsers never
     // send; the page asks for a token from a file.
     const auto fragment = token_in_url ? "#token=" + *state->settings().admin.token : std::string();
-    for (const auto& page : admin_page_urls(o.host, listener->port()))
+    for (const auto& page : admin_page_urls(host, listener->port()))
         std::cout << "admin: " << page << fragment << '\n';
     std::cout << std::flush;
 

@@ -26,8 +26,8 @@ using journal_entry_ptr = std::shared_ptr<const aq::journal_entry>;
 
 /// Whichever limit is reached first drops the oldest entries. The newest entry is always kept.
 struct journal_limits {
-    std::size_t max_entries = 1000;
-    std::size_t max_bytes = 64 << 20;
+    std::size_t max_entries = aq::mock_receiver_options{}.journal_size;
+    std::size_t max_bytes = aq::mock_receiver_options{}.journal_max_bytes;
 };
 
 /// Which entries a listing wants: at most `limit`, the newest first, of those whose id is above

@@ -1,31 +1,29 @@
 // The in-process receiver: the same state, handler and server as `aqhook serve`.
 #include "admin_api.hpp"
-#include "server.hpp"
+#include "receiver_options.hpp"
 
 #include <allquiet/webhook/mock_receiver.hpp>
 
 #include <stdexcept>
 
-namespace allquiet::webhook {
+namespace aqhook {
 
-namespace {
-
-aqhook::receiver_settings settings_of(mock_receiver_options& options) {
+receiver_settings settings_of(aq::mock_receiver_options& options) {
     if (options.admin_token)
-        if (const auto problem = aqhook::admin_token_problem(*options.admin_token))
+        if (const auto problem = admin_token_problem(*options.admin_token))
             throw std::invalid_argument("mock_receiver_options::admin_token: " + *problem);
-    aqhook::receiver_settings settings;
+    receiver_settings settings;
     settings.journal = {options.journal_size, options.journal_max_bytes};
     settings.allowed_sources = std::move(options.allowed_sources);
     settings.trust_forwarded_for = options.trust_forwarded_for;
     settings.overrides.secrets = std::move(options.extra_secrets);
-    settings.admin = {std::move(options.admin_hosts),
-                      aqhook::admin_token_for(options.host, options.admin_token), options.host};
+    settings.admin = {std::move(options.admin_hosts), admin_token_for(options.host, options.admin_token),
+                      options.host};
     return settings;
 }
 
-aqhook::server_options server_options_of(mock_receiver_options& options) {
-    aqhook::server_options server;
+server_options server_options_of(aq::mock_receiver_options& options) {
+    server_options server;
     server.host = options.host;
     server.port = options.port;
     server.max_body = options.max_body;
@@ -36,11 +34,13 @@ aqhook::server_options server_options_of(mock_receiver_options& options) {
     return server;
 }
 
-} // namespace
+} // namespace aqhook
+
+namespace allquiet::webhook {
 
 struct mock_receiver::impl {
     impl(std::string_view config_json, mock_receiver_options options)
-        : state(config_json, settings_of(options)), listener(state, server_options_of(options)) {
+        : state(config_json, aqhook::settings_of(options)), listener(state, aqhook::server_options_of(options)) {
         listener.start(options.threads);
     }
 

@@ -14,16 +14,17 @@
 
 namespace aqhook {
 
+/// Filled from `mock_receiver_options` (receiver_options.hpp), whose defaults these are.
 struct server_options {
-    std::string host = "127.0.0.1";
+    std::string host = aq::mock_receiver_options{}.host;
     std::uint16_t port = 0;
-    std::size_t max_body = 1 << 20;
+    std::size_t max_body = aq::mock_receiver_options{}.max_body;
     std::size_t max_header = 8 * 1024;
-    std::size_t max_connections = allquiet::webhook::mock_receiver_options{}.max_connections;
+    std::size_t max_connections = aq::mock_receiver_options{}.max_connections;
     /// How long a connection may take to send a request or read a response (and may sit idle).
-    std::chrono::milliseconds read_timeout = std::chrono::seconds(30);
+    std::chrono::milliseconds read_timeout = aq::mock_receiver_options{}.read_timeout;
     /// How long a `timeout` fault holds a connection at most, when the client never gives up.
-    std::chrono::milliseconds fault_hold_limit = std::chrono::minutes(5);
+    std::chrono::milliseconds fault_hold_limit = aq::mock_receiver_options{}.fault_hold_limit;
     /// One JSON object per request, from a thread of its own (log_queue.hpp); empty for no log.
     std::function<void(std::string_view)> log;
 };
