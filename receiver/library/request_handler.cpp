@@ -47,13 +47,10 @@ std::string source_address(const receiver_settings& settings, const http::fields
     if (!settings.trust_forwarded_for) return std::string(peer);
     std::string_view last_hop;
     for (auto [line, end] = request.equal_range("X-Forwarded-For"); line != end; ++line) {
-        std::string_view hops = text_of(line->value());
-        auto hop = hops.substr(hops.rfind(',') == std::string_view::npos ? 0 : hops.rfind(',') + 1);
-        while (!hop.empty() && (hop.front() == ' ' || hop.front() == '\t'))
-            hop.remove_prefix(1);
-        while (!hop.empty() && (hop.back() == ' ' || hop.back() == '\t'))
-            hop.remove_suffix(1);
-        last_hop = hop; // an empty last element names no hop: the line before it does not count
+        const std::string_view hops = text_of(line->value());
+        const auto last_comma = hops.rfind(',');
+        // an empty last element names no hop: the line before it does not count
+        last_hop = without_blanks(last_comma == std::string_view::npos ? hops : hops.substr(last_comma + 1));
     }
     return std::string(last_hop.empty() ? peer : last_hop);
 }

@@ -25,6 +25,13 @@ using response_ptr = std::shared_ptr<const http_response>;
 /// Beast's string view of a target, method or field, as a standard one.
 inline std::string_view text_of(boost::beast::string_view s) { return {s.data(), s.size()}; }
 
+/// `s` without the spaces and tabs around it (RFC 9110 §5.6.3 OWS): an element of a field's list.
+inline std::string_view without_blanks(std::string_view s) {
+    const auto first = s.find_first_not_of(" \t");
+    if (first == std::string_view::npos) return {};
+    return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
 /// Where a pending response may run: the connection's own executor (for its timers) and the
 /// receiver's worker, for work too long for an I/O thread.
 struct pending_context {

@@ -85,15 +85,41 @@ using request_parser = http::request_parser<request_body>;
 
 namespace {
 
-/// Why a request's head is refused before its body is read (400, RFC 9112 §3.2 and §6.3): a
-/// missing or repeated Host, or a Transfer-Encoding whose last coding is not chunked, which would
-/// otherwise frame the body as empty and read it as a second, smuggled request.
+/// Whether the Transfer-Encoding lines, read as one list (RFC 9110 §5.6.1: empty elements and
+/// blanks around them allowed), name chunked and no other coding. Beast's parser frames a body as
+/// chunked when its scan of the list stops at chunked, which it also does for "chunked;q=1",
+/// "chunked, ;" and a folded "chunked\r\n gzip", where a proxy in front may frame it otherwise.
+bool chunked_alone(const http::fields& head) {
+    std::size_t codings = 0;
+    bool chunked = false;
+    for (auto [line, end] = head.equal_range(http::field::transfer_encoding); line != end; ++line) {
+        std::string_view list = text_of(line->value());
+        for (bool more = true; more;) {
+            const auto comma = list.find(',');
+            const auto coding = without_blanks(list.substr(0, comma));
+            more = comma != std::string_view::npos;
+            list.remove_prefix(more ? comma + 1 : list.size());
+            if (coding.empty()) continue;
+            if (!aq::detail::is_token(coding)) return false;
+            ++codings;
+            chunked = aq::detail::iequals(coding, "chunked");
+        }
+    }
+    return codings == 1 && chunked;
+}
+
+/// Why a request's head is refused before its body is read (400, RFC 9112 §3.2, §6.1 and §6.3):
+/// a missing or repeated Host; a Transfer-Encoding in HTTP/1.0, whose framing is then faulty; or
+/// one that is not chunked alone, whose body a proxy in front may frame otherwise, reading a
+/// second, smuggled request in it.
 std::optional<std::string> ambiguous_head(const request_parser& parser) {
     const auto& head = parser.get();
     const auto hosts = head.count(http::field::host);
     if (hosts > 1 || (hosts == 0 && head.version() == 11)) return "a request needs exactly one Host header";
-    if (head.count(http::field::transfer_encoding) && !parser.chunked())
-        return "a Transfer-Encoding must end with chunked";
+    if (head.count(http::field::transfer_encoding) == 0) return std::nullopt;
+    if (head.version() == 10) return "an HTTP/1.0 request cannot have a Transfer-Encoding";
+    if (!parser.chunked() || !chunked_alone(head))
+        return "the Transfer-Encoding must be chunked alone, the one coding this receiver reads";
     return std::nullopt;
 }
 
