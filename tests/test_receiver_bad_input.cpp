@@ -705,12 +705,15 @@ BOOST_AUTO_TEST_CASE(connections_past_the_limit_wait_until_one_closes) {
 }
 
 // SIGHUP reads the configuration file again (a bad one keeps the old); SIGUSR1 and SIGUSR2 are
-// ignored; SIGQUIT stops cleanly; a second stop signal ends the grace period at once.
+// ignored; SIGQUIT stops cleanly; a second stop signal ends the grace period at once, and the
+// answer it cuts off is logged as never sent; a `timeout` fault held is logged as at its end.
 BOOST_AUTO_TEST_CASE(signals_reload_stop_and_cut_the_grace_short) {
     const auto config_path = test_support::write_temp_file("reloaded-config.json", echo_config);
     running_receiver receiver({.logged = true, .config_path = config_path});
     std::ofstream(config_path) << R"({"rules": [{"name": "slower", "match": {"path": "/slower"},
-                                                 "respond": {"status": 200, "delayMs": 8000}}],
+                                                 "respond": {"status": 200, "delayMs": 8000}},
+                                                {"name": "hang", "match": {"path": "/hang"},
+                                                 "respond": {"fault": "timeout"}}],
                                       "default": {"status": 202}})";
     receiver.process.signal(SIGHUP);
     auto reloaded = [&](const std::string& event) {
@@ -730,6 +733,8 @@ BOOST_AUTO_TEST_CASE(signals_reload_stop_and_cut_the_grace_short) {
 
     raw_socket slow(receiver.port); // its answer is due in 8 s, within the 10 s grace
     slow.write(signed_delivery_bytes("/slower", "in-flight"));
+    raw_socket held(receiver.port);
+    held.write(signed_delivery_bytes("/hang", "held"));
     std::this_thread::sleep_for(200ms);
     const auto start = std::chrono::steady_clock::now();
     receiver.process.signal(SIGQUIT);
@@ -740,6 +745,12 @@ BOOST_AUTO_TEST_CASE(signals_reload_stop_and_cut_the_grace_short) {
     const auto log = receiver.process.error_output();
     BOOST_TEST(log.find(R"({"event":"stopping","signal":"SIGQUIT"})") != std::string::npos, log);
     BOOST_TEST(log.find(R"({"event":"stopping now","signal":"SIGINT"})") != std::string::npos, log);
+    auto logged = [&](const std::string& target, const std::string& ending) {
+        const auto line = log.find(R"("target":")" + target + '"');
+        return line != std::string::npos && log.substr(line, log.find('\n', line) - line).ends_with(ending);
+    };
+    BOOST_TEST(logged("/slower", R"("notSent":"receiver stopped before the answer"})"), log);
+    BOOST_TEST(logged("/hang", R"("fault":"timeout"})"), log);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

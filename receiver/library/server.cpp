@@ -38,6 +38,9 @@ constexpr auto accept_retry_delay = std::chrono::milliseconds(50);
 /// A connection's read buffer once its client has spoken: a delivery of a few KiB arrives in one
 /// read instead of in many of the parser's 512-byte ones. Idle connections stay at 512 bytes.
 constexpr std::size_t read_buffer_size = 8 * 1024;
+/// How long the connections ended at the close of the grace period have to say so (log lines,
+/// journal entries) before the I/O threads are stopped.
+constexpr auto abandon_limit = std::chrono::seconds(1);
 
 // A connection's objects name their I/O context's executor type instead of the type-erased
 // any_io_executor: every handler Beast and Asio run then skips the executor's type erasure.
@@ -161,6 +164,8 @@ struct server::impl {
     std::vector<std::weak_ptr<session>> sessions; // to stop them
     bool stopping = false;                        // guarded by sessions_mutex
     std::atomic<bool> grace_ended{false};
+
+    std::vector<std::shared_ptr<session>> live_sessions();
 };
 
 /// One connection: read a request, hand it to the handler, write the response, repeat while
@@ -186,8 +191,18 @@ class session : public std::enable_shared_from_this<session> {
     void stop() {
         net::post(socket_.get_executor(), [self = shared_from_this()] {
             self->stopping_ = true;
-            if (self->phase_ == phase::reading || self->phase_ == phase::holding) self->close();
+            if (self->phase_ == phase::reading) self->close();
+            if (self->phase_ == phase::holding) self->end_hold();
             if (self->phase_ == phase::pending) self->pending_->cancel();
+        });
+    }
+
+    /// Past the grace period: closes the connection now. An answer still waiting is journaled
+    /// and logged as never sent; one being written says so when its write is cut.
+    void abandon() {
+        net::post(socket_.get_executor(), [self = shared_from_this()] {
+            if (self->waiting()) return self->give_up("receiver stopped before the answer");
+            self->close();
         });
     }
 
@@ -309,16 +324,19 @@ class session : public std::enable_shared_from_this<session> {
             if (room == 0) return;
             error_code read_ec; // the socket is non-blocking: this takes what has arrived
             self->buffer_.commit(self->socket_.read_some(self->buffer_.prepare(room), read_ec));
-            if (read_ec && read_ec != net::error::would_block) return self->hung_up();
+            if (read_ec && read_ec != net::error::would_block)
+                return self->give_up("client gone before the answer");
             self->watch_for_hang_up();
         });
     }
 
-    void hung_up() {
+    /// Ends a connection whose answer waits: a `timeout` fault, which answers nothing on
+    /// purpose, is logged as such; an answer due says why it was never sent.
+    void give_up(const char* reason) {
         if (phase_ == phase::holding)
             log(0, "timeout");
         else
-            not_sent("client gone before the answer");
+            not_sent(reason);
         close();
     }
 
@@ -450,6 +468,14 @@ class session : public std::enable_shared_from_this<session> {
     bool stopping_ = false;
 };
 
+std::vector<std::shared_ptr<session>> server::impl::live_sessions() {
+    std::lock_guard lock(sessions_mutex);
+    std::vector<std::shared_ptr<session>> live;
+    for (const auto& weak : sessions)
+        if (auto s = weak.lock()) live.push_back(std::move(s));
+    return live;
+}
+
 void server::impl::accept_next() {
     if (at_connection_limit()) return accept_later();
     acceptor.async_accept(
@@ -532,35 +558,41 @@ void server::log(std::string line) {
 void server::end_grace() { impl_->grace_ended = true; }
 
 void server::stop(std::chrono::milliseconds grace) {
-    std::vector<std::shared_ptr<session>> live;
+    bool first;
     {
         std::lock_guard lock(impl_->sessions_mutex);
-        if (!impl_->stopping)
-            for (const auto& weak : impl_->sessions)
-                if (auto s = weak.lock()) live.push_back(std::move(s));
-        impl_->stopping = true;
+        first = !std::exchange(impl_->stopping, true);
     }
     net::post(impl_->acceptor.get_executor(), [this] {
         error_code ignored;
         impl_->acceptor.close(ignored);
         impl_->accept_retry.cancel();
     });
-    for (const auto& s : live)
-        s->stop();
-    live.clear();
+    if (first)
+        for (const auto& s : impl_->live_sessions())
+            s->stop();
 
     // Each I/O thread returns by itself once its last connection is gone; past the grace period
-    // they are told to. The worker is joined last: what it finishes posts to those contexts.
+    // the connections left are ended, and then the threads are told to return. The worker is
+    // joined last: what it finishes posts to those contexts.
     for (auto& io : impl_->io)
         io.keep_running.reset();
-    auto running = [this] {
-        return std::any_of(impl_->io.begin(), impl_->io.end(),
-                           [](const io_thread& io) { return !io.context.stopped(); });
-    };
     const bool started = impl_->io.front().thread.joinable();
-    const auto deadline = std::chrono::steady_clock::now() + grace;
-    while (started && running() && std::chrono::steady_clock::now() < deadline && !impl_->grace_ended)
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    auto running = [this, started] {
+        return started && std::any_of(impl_->io.begin(), impl_->io.end(),
+                                      [](const io_thread& io) { return !io.context.stopped(); });
+    };
+    // Until `until`, or until the threads return, or while `grace_ended` is false if asked.
+    auto wait_while_running = [&](std::chrono::steady_clock::time_point until, bool cut_by_signal) {
+        while (running() && std::chrono::steady_clock::now() < until &&
+               !(cut_by_signal && impl_->grace_ended))
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    };
+    wait_while_running(std::chrono::steady_clock::now() + grace, true);
+    if (running())
+        for (const auto& s : impl_->live_sessions())
+            s->abandon();
+    wait_while_running(std::chrono::steady_clock::now() + abandon_limit, false);
     for (auto& io : impl_->io) {
         io.context.stop();
         if (io.thread.joinable()) io.thread.join();
