@@ -214,6 +214,30 @@ BOOST_AUTO_TEST_CASE(a_token_file_gives_its_first_line_and_refuses_what_no_reque
 // Listings not yet taken by their clients stay in memory until the write deadline. Eight of a
 // 32 MiB journal of control characters (six bytes each in JSON) held 1.6 GB; now they share a
 // budget of twice the journal's, and past it the answer is 503.
+namespace {
+
+/// The resident memory of process `pid`, in KiB.
+long resident_kib(int pid) {
+    const auto status = test_support::slurp("/proc/" + std::to_string(pid) + "/status");
+    return std::stol(status.substr(status.find("VmRSS:") + 6));
+}
+
+/// Asks for `target` on `count` connections of `unread`, each of which reads its answer's status
+/// line and no further; returns those status lines.
+std::vector<std::string>
+ask_and_leave_unread(std::uint16_t port, const std::string& target, int count,
+                     std::vector<std::unique_ptr<test_support::raw_socket>>& unread) {
+    std::vector<std::string> statuses;
+    for (int i = 0; i < count; ++i) {
+        unread.push_back(std::make_unique<test_support::raw_socket>(port));
+        unread.back()->write("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        statuses.push_back(unread.back()->read_until("\r\n", 30s).substr(0, 12));
+    }
+    return statuses;
+}
+
+} // namespace
+
 BOOST_AUTO_TEST_CASE(unread_listings_hold_at_most_the_listing_budget) {
     constexpr long journal_bytes = 32L << 20;
     child_process server({aqhook, "serve", "--port", "0", "--journal-max-bytes",
@@ -223,20 +247,11 @@ BOOST_AUTO_TEST_CASE(unread_listings_hold_at_most_the_listing_budget) {
     for (int i = 0; i < 32; ++i)
         BOOST_TEST_REQUIRE(
             http_send(port, make_request(http::verb::post, "/ctl", controls)).response.result_int() == 200u);
-    auto resident_kib = [&] {
-        const auto status = test_support::slurp("/proc/" + std::to_string(server.pid()) + "/status");
-        return std::stol(status.substr(status.find("VmRSS:") + 6));
-    };
-    const long journal_kib = resident_kib();
+    const long journal_kib = resident_kib(server.pid());
 
     std::vector<std::unique_ptr<test_support::raw_socket>> unread;
-    std::vector<std::string> statuses;
-    for (int i = 0; i < 8; ++i) { // each reads its status line, and no further
-        unread.push_back(std::make_unique<test_support::raw_socket>(port));
-        unread.back()->write("GET /_aqhook/requests HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-        statuses.push_back(unread.back()->read_until("\r\n", 30s).substr(0, 12));
-    }
-    const long held_kib = resident_kib() - journal_kib;
+    const auto statuses = ask_and_leave_unread(port, "/_aqhook/requests", 8, unread);
+    const long held_kib = resident_kib(server.pid()) - journal_kib;
     BOOST_TEST_MESSAGE("8 unread listings of a " << (journal_bytes >> 20) << " MiB journal: "
                                                  << held_kib / 1024 << " MiB beyond the journal");
     BOOST_TEST(statuses.front() == "HTTP/1.1 200");
@@ -252,6 +267,38 @@ BOOST_AUTO_TEST_CASE(unread_listings_hold_at_most_the_listing_budget) {
     while (status != 200 && std::chrono::steady_clock::now() < deadline)
         status =
             http_send(port, make_request(http::verb::get, "/_aqhook/requests?limit=1")).response.result_int();
+    BOOST_TEST(status == 200u);
+    server.signal(SIGTERM);
+    BOOST_TEST(server.wait() == 0);
+}
+
+// One entry (GET /_aqhook/requests/ID) is held against the same budget: twenty unread answers
+// of a 1 MiB body of control characters, 6 MiB each in JSON, held 120 MiB and more; the budget
+// of a 4 MiB journal is 8 MiB.
+BOOST_AUTO_TEST_CASE(unread_entries_hold_at_most_the_listing_budget) {
+    constexpr long journal_bytes = 4L << 20;
+    child_process server({aqhook, "serve", "--port", "0", "--journal-max-bytes",
+                          std::to_string(journal_bytes), "--max-body", "2000000", "--quiet"});
+    const auto port = test_support::listening_port(server.read_line());
+    BOOST_TEST_REQUIRE(http_send(port, make_request(http::verb::post, "/ctl", std::string(1 << 20, '\x01')))
+                           .response.result_int() == 200u);
+    const long journal_kib = resident_kib(server.pid());
+
+    std::vector<std::unique_ptr<test_support::raw_socket>> unread;
+    const auto statuses = ask_and_leave_unread(port, "/_aqhook/requests/1", 20, unread);
+    const long held_kib = resident_kib(server.pid()) - journal_kib;
+    BOOST_TEST_MESSAGE("20 unread answers of one 1 MiB entry, " << (journal_bytes >> 20)
+                                                                << " MiB journal: " << held_kib / 1024
+                                                                << " MiB beyond the journal");
+    BOOST_TEST(statuses.front() == "HTTP/1.1 200");
+    BOOST_TEST(statuses.back() == "HTTP/1.1 503");
+    BOOST_TEST(held_kib < 4 * 2 * journal_bytes / 1024);
+
+    unread.clear();
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    unsigned status = 0;
+    while (status != 200 && std::chrono::steady_clock::now() < deadline)
+        status = http_send(port, make_request(http::verb::get, "/_aqhook/requests/1")).response.result_int();
     BOOST_TEST(status == 200u);
     server.signal(SIGTERM);
     BOOST_TEST(server.wait() == 0);

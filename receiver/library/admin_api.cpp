@@ -118,6 +118,11 @@ std::size_t text_size(const aq::journal_entry& entry) {
     return size;
 }
 
+void append_entry(std::string& out, const aq::journal_entry& entry) {
+    serialize_in_pieces(aq::to_json(entry),
+                        [&](json::string_view piece) { out.append(piece.data(), piece.size()); });
+}
+
 /// `[entry, ...]`, `length` bytes long. The entries are measured first (they are immutable), so
 /// that the text is allocated once at its size: built whole, or growing, a listing would hold two
 /// or three times its size at its peak.
@@ -127,8 +132,7 @@ std::string serialize_entries(const std::vector<journal_entry_ptr>& entries, std
     out += '[';
     for (const auto& entry : entries) {
         if (out.size() > 1) out += ',';
-        serialize_in_pieces(aq::to_json(*entry),
-                            [&](json::string_view piece) { out.append(piece.data(), piece.size()); });
+        append_entry(out, *entry);
     }
     out += ']';
     return out;
@@ -141,6 +145,29 @@ response_ptr held_against(std::shared_ptr<listing_budget> budget, std::size_t by
                             delete held;
                             budget->give_back(bytes);
                         });
+}
+
+/// 503: the listings not yet taken by their clients hold the whole budget.
+response_ptr listings_busy(const http_request& request, const listing_budget& budget) {
+    auto busy = error_message(503,
+                              "the listings not yet taken by their clients hold the listing budget (" +
+                                  std::to_string(budget.total()) + " bytes); try again",
+                              request);
+    busy.set(http::field::retry_after, "1");
+    return std::make_shared<const http_response>(std::move(busy));
+}
+
+/// One entry, held against the listing budget as a listing is: as JSON it may be six times its
+/// body's size, and unread answers stay in memory until the write deadline.
+response_ptr entry_response(const http_request& request, receiver_state& state,
+                            const aq::journal_entry& entry) {
+    const auto& budget = state.listings();
+    const std::size_t length = text_size(entry);
+    if (!budget->take(length)) return listings_busy(request, *budget);
+    std::string text;
+    text.reserve(length);
+    append_entry(text, entry);
+    return held_against(budget, length, json_text_response(200, std::move(text), request));
 }
 
 /// The entries of `page`, newest first, as many as the listing budget has room for
@@ -156,14 +183,7 @@ response_ptr listing_response(const http_request& request, receiver_state& state
         if (fitting > 0 && length + size > room) break; // the newest is left to `take`
         length += size;
     }
-    if (!entries.empty() && !budget->take(length)) {
-        auto busy = error_message(503,
-                                  "the listings not yet taken by their clients hold the listing budget (" +
-                                      std::to_string(budget->total()) + " bytes); try again",
-                                  request);
-        busy.set(http::field::retry_after, "1");
-        return std::make_shared<const http_response>(std::move(busy));
-    }
+    if (!entries.empty() && !budget->take(length)) return listings_busy(request, *budget);
     const bool truncated = fitting < entries.size();
     entries.resize(fitting);
     auto response = json_text_response(200, serialize_entries(entries, length), request);
@@ -291,7 +311,10 @@ handler_result one_request(const admin_call& call) {
     const auto id = parse_number(call.argument, 1, UINT64_MAX);
     const auto entry = id ? call.state.journal().find(*id) : nullptr;
     if (!entry) return call.error(404, "no journal entry " + std::string(call.argument));
-    return call.respond(200, aq::to_json(*entry));
+    return respond_later(
+        std::make_shared<worker_job>([&state = call.state, entry, request = http_request(call.request)] {
+            return entry_response(request, state, *entry);
+        }));
 }
 
 handler_result show_config(const admin_call& call) {
