@@ -266,6 +266,23 @@ BOOST_AUTO_TEST_CASE(interim_answers_are_skipped_for_the_final_one) {
     BOOST_TEST(sent.patch->has_value());
 }
 
+// RFC 9110 §9.3.2: the answer to HEAD has the Content-Length of the GET's body and no body. A
+// client that reads that body waits until its deadline and reports no answer at all.
+BOOST_AUTO_TEST_CASE(the_answer_to_head_has_no_body_whatever_its_length) {
+    aq::mock_receiver receiver(resolve_config);
+    auto head = request_to(receiver.url() + "/junk", false);
+    head.method = "HEAD";
+    head.body = {};
+    auto options = signed_with("dev-secret");
+    options.timeout = 5s;
+    const auto sent = aq::deliver(head, options);
+    BOOST_TEST_REQUIRE(sent.succeeded(), sent.error_detail);
+    BOOST_TEST(sent.response->status == 200u);
+    BOOST_TEST(sent.response->body.empty());
+    BOOST_TEST(sent.duration < 4s);
+    BOOST_TEST(receiver.journal().at(0).method == "HEAD");
+}
+
 // Every read completes at once against such a server, so a timeout checked read by read never
 // fires: the deadline needs a timer of its own.
 BOOST_AUTO_TEST_CASE(endless_interim_answers_end_at_the_deadline) {

@@ -147,10 +147,11 @@ using response_parser = boost::beast::http::response_parser<boost::beast::http::
 /// Reads the final answer into `parser`, past interim ones (100 Continue, 103 Early Hints: RFC
 /// 9110 §15.2), whose heads count against the final one's limit so that no server can send them
 /// without end. The read buffer's bound holds Beast's chunk lines and trailers, which it reads
-/// whole without a limit of its own.
+/// whole without a limit of its own. The answer to a HEAD request has no body, whatever its
+/// Content-Length says (RFC 9110 §9.3.2).
 template <class Stream>
 boost::system::error_code read_final_answer(deadline_socket& connection, Stream& stream,
-                                            const delivery_options& options,
+                                            const delivery_options& options, bool to_head,
                                             std::optional<response_parser>& parser) {
     boost::beast::flat_buffer buffer(options.max_response_head);
     std::size_t head_left = options.max_response_head;
@@ -159,6 +160,7 @@ boost::system::error_code read_final_answer(deadline_socket& connection, Stream&
         parser->header_limit(static_cast<std::uint32_t>(
             std::min<std::size_t>(head_left, std::numeric_limits<std::uint32_t>::max())));
         parser->body_limit(options.max_response_body);
+        parser->skip(to_head);
         std::size_t head_size = 0;
         const auto ec = connection.run([&](auto done) {
             boost::beast::http::async_read(
@@ -184,7 +186,8 @@ void exchange_http(deadline_socket& connection, Stream& stream, const http_reque
     out.error = connection.run(
         [&](auto done) { boost::asio::async_write(stream, boost::asio::buffer(message), done); });
     std::optional<response_parser> parser;
-    if (!out.error) out.error = read_final_answer(connection, stream, options, parser);
+    if (!out.error)
+        out.error = read_final_answer(connection, stream, options, request.method == "HEAD", parser);
     if (out.error) return;
     received_response response;
     response.status = parser->get().result_int();
