@@ -312,7 +312,7 @@ handler_result one_request(const admin_call& call) {
     const auto entry = id ? call.state.journal().find(*id) : nullptr;
     if (!entry) return call.error(404, "no journal entry " + std::string(call.argument));
     return respond_later(
-        std::make_shared<worker_job>([&state = call.state, entry, request = http_request(call.request)] {
+        std::make_shared<worker_job>(call.request, [&state = call.state, entry, request = http_request(call.request)] {
             return entry_response(request, state, *entry);
         }));
 }
