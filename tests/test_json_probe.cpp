@@ -87,7 +87,7 @@ BOOST_AUTO_TEST_CASE(pointers_are_read_as_rfc_6901_says) {
     for (const char* bad : {"a", "#/a", "/a~", "/a~2", "/~x/b"}) {
         const auto parsed = json_pointer::parse(bad);
         BOOST_TEST_REQUIRE(parsed.has_error(), bad);
-        BOOST_TEST((parsed.error().code == allquiet::webhook::error::unknown_value));
+        BOOST_TEST((parsed.error().code == allquiet::webhook::error::malformed_json_pointer));
     }
 }
 

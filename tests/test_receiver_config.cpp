@@ -136,18 +136,18 @@ BOOST_AUTO_TEST_CASE(errors_name_the_member_and_the_rule) {
                      error::missing_member, "/rules/0/respond/patch/operations");
     CHECK_FAILS_WITH(
         parse_receiver_config(with_rule(R"({"respond": {"body": "x", "patch": {"operations": {}}}})")),
-        error::unknown_member, "/rules/0/respond/patch");
+        error::conflicting_members, "/rules/0/respond/patch");
     const std::string huge(70000, 'v');
     CHECK_FAILS_WITH(
         parse_receiver_config(with_rule(R"({"respond": {"headers": {"X-Big": ")" + huge + R"("}}})")),
         error::out_of_range, "/rules/0/respond/headers/X-Big");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"status": 204, "body": "x"}})")),
-                     error::unknown_member, "/rules/0/respond/body");
+                     error::body_not_allowed, "/rules/0/respond/body");
     CHECK_FAILS_WITH(
         parse_receiver_config(with_rule(R"({"respond": {"patchTemplate": "{}", "status": 304}})")),
-        error::unknown_member, "/rules/0/respond/patchTemplate");
+        error::body_not_allowed, "/rules/0/respond/patchTemplate");
     CHECK_FAILS_WITH(parse_receiver_config(R"({"default": {"status": 304, "body": {"a": 1}}})"),
-                     error::unknown_member, "/default/body");
+                     error::body_not_allowed, "/default/body");
     BOOST_TEST(parse_receiver_config(with_rule(R"({"respond": {"status": 204}})")).has_value());
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"delayMs": 600001}})")),
                      error::out_of_range, "/rules/0/respond/delayMs");
@@ -156,9 +156,9 @@ BOOST_AUTO_TEST_CASE(errors_name_the_member_and_the_rule) {
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"sequence": []}})")),
                      error::out_of_range, "/rules/0/respond/sequence");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"sequence": [{"sequence": []}]}})")),
-                     error::unknown_member, "/rules/0/respond/sequence/0/sequence");
+                     error::conflicting_members, "/rules/0/respond/sequence/0/sequence");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"status": 200, "sequence": [{}]}})")),
-                     error::unknown_member, "/rules/0/respond");
+                     error::conflicting_members, "/rules/0/respond");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"headers": {"Content-Length": "3"}}})")),
                      error::reserved_header, "/rules/0/respond/headers/Content-Length");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"headers": {"X-A": "a\nb"}}})")),
@@ -190,13 +190,13 @@ BOOST_AUTO_TEST_CASE(match_and_template_errors_name_the_member) {
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {}})")), error::missing_member,
                      "/rules/0/respond");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {"path": "hooks"}, "respond": {}})")),
-                     error::unknown_value, "/rules/0/match/path");
+                     error::malformed_path, "/rules/0/match/path");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {"method": "P OST"}, "respond": {}})")),
                      error::invalid_method, "/rules/0/match/method");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {"json": {"events": 1}}, "respond": {}})")),
-                     error::unknown_value, "/rules/0/match/json/events");
+                     error::malformed_json_pointer, "/rules/0/match/json/events");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {"json": {"/a~2b": 1}}, "respond": {}})")),
-                     error::unknown_value, "/rules/0/match/json/~1a~02b");
+                     error::malformed_json_pointer, "/rules/0/match/json/~1a~02b");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {"verification": "ok"}, "respond": {}})")),
                      error::unknown_value, "/rules/0/match/verification");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"match": {"body": "x"}, "respond": {}})")),
@@ -206,7 +206,7 @@ BOOST_AUTO_TEST_CASE(match_and_template_errors_name_the_member) {
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"bodyTemplate": "{{#if x}}"}})")),
                      error::template_syntax, "/rules/0/respond/bodyTemplate");
     CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"respond": {"bodyTemplate": "x", "body": "y"}})")),
-                     error::unknown_member, "/rules/0/respond/body");
+                     error::conflicting_members, "/rules/0/respond/body");
 }
 
 BOOST_AUTO_TEST_CASE(top_level_errors_name_the_member) {

@@ -17,7 +17,7 @@ aq::result<json_pointer> json_pointer::parse(std::string_view text) {
     json_pointer out;
     if (text.empty()) return out;
     if (text.front() != '/')
-        return aq::input_error{aq::error::unknown_value, {}, "a JSON pointer starts with /"};
+        return aq::input_error{aq::error::malformed_json_pointer, {}, "a JSON pointer starts with /"};
     std::size_t start = 1;
     while (true) {
         const auto slash = text.find('/', start);
@@ -29,8 +29,8 @@ aq::result<json_pointer> json_pointer::parse(std::string_view text) {
             } else if (i + 1 < raw.size() && (raw[i + 1] == '0' || raw[i + 1] == '1')) {
                 t.key += raw[++i] == '0' ? '~' : '/';
             } else {
-                return aq::input_error{
-                    aq::error::unknown_value, {}, "in a JSON pointer, ~ starts ~0 (for ~) or ~1 (for /)"};
+                return aq::input_error{aq::error::malformed_json_pointer, {},
+                                       "in a JSON pointer, ~ starts ~0 (for ~) or ~1 (for /)"};
             }
         }
         // An array index is digits without a leading zero (RFC 6901); "-" names no element.

@@ -126,7 +126,7 @@ configured_response read_single_response(json_reader& r, const json::object& obj
             out.headers = read_headers(r, member.value(), true);
         } else if (key == "patch" || key == "body" || key == "patchTemplate" || key == "bodyTemplate") {
             if (body_member)
-                r.fail(error::unknown_member, "give one of patch, body, patchTemplate and bodyTemplate");
+                r.fail(error::conflicting_members, "give one of patch, body, patchTemplate and bodyTemplate");
             body_member = std::string(key);
             if (key == "patchTemplate" || key == "bodyTemplate") {
                 auto compiled = aq::handlebars_template::compile(read_string(r, member.value()));
@@ -156,7 +156,7 @@ configured_response read_single_response(json_reader& r, const json::object& obj
             out.fault_kind =
                 read_choice<fault>(r, member.value(), {{"reset", fault::reset}, {"timeout", fault::timeout}});
         } else if (key == "sequence") {
-            r.fail(error::unknown_member, "a sequence cannot be mixed with other members or nested");
+            r.fail(error::conflicting_members, "a sequence cannot be mixed with other members or nested");
         } else {
             r.fail(error::unknown_member,
                    "a response has status, headers, patch, body, delayMs, fault or sequence");
@@ -164,7 +164,7 @@ configured_response read_single_response(json_reader& r, const json::object& obj
     }
     // HTTP gives these responses no body (and Beast refuses to send one).
     if (body_member && (out.status == 204 || out.status == 304))
-        r.fail_at(*body_member, error::unknown_member,
+        r.fail_at(*body_member, error::body_not_allowed,
                   "a " + std::to_string(out.status) + " response has no body");
     const bool sets_type = std::any_of(out.headers.begin(), out.headers.end(), [](const aq::header_field& h) {
         return aq::detail::iequals(h.name, "Content-Type");
@@ -178,7 +178,8 @@ response_sequence read_response_sequence(json_reader& r, const json::value& v) {
     const auto& object = expect_object(r, v, "a response object");
     const auto* sequence = object.if_contains("sequence");
     if (!sequence) return response_sequence({read_single_response(r, object)});
-    if (object.size() != 1) r.fail(error::unknown_member, "a sequence cannot be mixed with other members");
+    if (object.size() != 1)
+        r.fail(error::conflicting_members, "a sequence cannot be mixed with other members");
     json_scope at(r, "sequence");
     const auto* items = sequence->if_array();
     if (!items) aq::detail::fail_type(r, *sequence, "an array of responses");
@@ -206,7 +207,7 @@ match_spec read_match(json_reader& r, const json::value& v, json_probe& json_con
         } else if (key == "path") {
             out.path = read_string(r, member.value());
             if (out.path->empty() || (out.path->front() != '/' && out.path->front() != '*'))
-                r.fail(error::unknown_value, "a path starts with /");
+                r.fail(error::malformed_path, "a path starts with /");
         } else if (key == "headers") {
             out.headers = read_headers(r, member.value(), false);
         } else if (key == "json") {
@@ -214,7 +215,7 @@ match_spec read_match(json_reader& r, const json::value& v, json_probe& json_con
                  expect_object(r, member.value(), "an object of JSON pointers to values")) {
                 json_scope at_pointer(r, condition.key());
                 auto pointer = json_pointer::parse(condition.key());
-                if (!pointer) r.fail(error::unknown_value, pointer.error().detail);
+                if (!pointer) r.fail(error::malformed_json_pointer, pointer.error().detail);
                 out.json.push_back({json_conditions.add(*pointer), condition.value()});
             }
         } else if (key == "verification") {

@@ -106,7 +106,8 @@ result<address_list> parse_address_list(std::string_view json_text) {
             auto range = address_range::parse(entries[i]);
             if (!range) {
                 detail::json_scope at(reader, i);
-                reader.fail(error::unknown_value, "'" + entries[i] + "' is not an IP address or CIDR range");
+                reader.fail(error::malformed_address,
+                            "'" + entries[i] + "' is not an IP address or CIDR range");
             }
             out.ranges.push_back(*range);
         }

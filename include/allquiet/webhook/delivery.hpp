@@ -331,9 +331,9 @@ inline delivery deliver(const request_description& description, const delivery_o
 inline result<incident> apply_delivery(const incident& target, const delivery& sent,
                                        const apply_options& options = {}) {
     if (!sent.incident_updates)
-        return input_error{error::missing_member, {}, "the template does not set enableIncidentUpdates"};
+        return input_error{error::updates_not_enabled, {}, "the template does not set enableIncidentUpdates"};
     if (!sent.succeeded())
-        return input_error{error::missing_member, {}, "no 2xx answer to read a patch from"};
+        return input_error{error::no_success_answer, {}, "nothing to read a patch from"};
     if (!sent.patch) return target; // an answer without a body changes nothing
     if (!*sent.patch) return sent.patch->error();
     return apply_patch(target, sent.patch->value(), options);

@@ -86,6 +86,24 @@ enum class error {
     helper_failed,
     /// Rendering passed the output size, nesting depth or step limit.
     render_limit,
+
+    // Later codes go last, so that every code keeps its value.
+
+    /// Members that exclude each other are given together (`body` with `patch`, `sequence` with
+    /// `status`, ...).
+    conflicting_members,
+    /// A body given for a response whose status has none (204, 304).
+    body_not_allowed,
+    /// A path or path pattern that does not start with `/` (or, for a pattern, `*`).
+    malformed_path,
+    /// A JSON pointer that breaks RFC 6901 (does not start with `/`, or a `~` not followed by 0 or 1).
+    malformed_json_pointer,
+    /// An entry of an address list that is not an IP address or CIDR range.
+    malformed_address,
+    /// A patch is asked of a delivery whose template does not set `enableIncidentUpdates`.
+    updates_not_enabled,
+    /// A patch is asked of a delivery that got no 2xx answer (an error status, or no answer at all).
+    no_success_answer,
 };
 
 namespace detail {
@@ -131,6 +149,13 @@ class error_category_impl final : public boost::system::error_category {
         case error::missing_value: return "missing value";
         case error::helper_failed: return "helper failed";
         case error::render_limit: return "render limit exceeded";
+        case error::conflicting_members: return "members exclude each other";
+        case error::body_not_allowed: return "status allows no body";
+        case error::malformed_path: return "malformed path";
+        case error::malformed_json_pointer: return "malformed JSON pointer";
+        case error::malformed_address: return "malformed IP address or range";
+        case error::updates_not_enabled: return "incident updates not enabled";
+        case error::no_success_answer: return "no 2xx answer";
         }
         return "unknown allquiet.webhook error";
     }
