@@ -774,4 +774,20 @@ BOOST_AUTO_TEST_CASE(listings_held_at_once_stay_within_the_listing_budget) {
     BOOST_TEST(json::parse(alone.response->body()).as_array().size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(glob_paths) {
+    using aqhook::glob_match;
+    BOOST_TEST(glob_match("/hooks/*", "/hooks/aq"));
+    BOOST_TEST(glob_match("/hooks/*", "/hooks/"));
+    BOOST_TEST(glob_match("/hooks/*", "/hooks/a/b"));
+    BOOST_TEST(!glob_match("/hooks/*", "/hook"));
+    BOOST_TEST(glob_match("/exact", "/exact"));
+    BOOST_TEST(!glob_match("/exact", "/exact/"));
+    BOOST_TEST(glob_match("/*/aq/*", "/team/aq/x"));
+    BOOST_TEST(!glob_match("/*/aq/*", "/team/bq/x"));
+    BOOST_TEST(glob_match("*", ""));
+    BOOST_TEST(glob_match("/a*b*c", "/aXXbYYc"));
+    BOOST_TEST(!glob_match("/a*b*c", "/aXXbYY"));
+    BOOST_TEST(glob_match("/**", "/anything"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,4 +1,5 @@
 #include "receiver_config.hpp"
+#include "response_message.hpp"
 
 #include <allquiet/webhook/detail/json_io.hpp>
 #include <allquiet/webhook/patch.hpp>
@@ -13,37 +14,6 @@ namespace json = boost::json;
 using aq::error;
 using aq::detail::json_reader;
 using aq::detail::json_scope;
-
-std::string_view to_string(verification_status status) {
-    switch (status) {
-    case verification_status::valid: return "valid";
-    case verification_status::invalid: return "invalid";
-    case verification_status::unsigned_: return "unsigned";
-    }
-    return "unsigned";
-}
-
-bool glob_match(std::string_view pattern, std::string_view path) {
-    // Greedy matching with one backtrack point: enough for `*`, linear in practice.
-    std::size_t p = 0, s = 0, star = std::string_view::npos, mark = 0;
-    while (s < path.size()) {
-        if (p < pattern.size() && pattern[p] == '*') {
-            star = p++;
-            mark = s;
-        } else if (p < pattern.size() && pattern[p] == path[s]) {
-            ++p;
-            ++s;
-        } else if (star != std::string_view::npos) {
-            p = star + 1;
-            s = ++mark;
-        } else {
-            return false;
-        }
-    }
-    while (p < pattern.size() && pattern[p] == '*')
-        ++p;
-    return p == pattern.size();
-}
 
 namespace {
 
@@ -338,17 +308,6 @@ aq::result<std::shared_ptr<const receiver_config>> parse_receiver_config(std::st
         renders(config->fallback) || std::any_of(config->rules.begin(), config->rules.end(),
                                                  [&](const rule& r) { return renders(r.respond); });
     return std::shared_ptr<const receiver_config>(std::move(config));
-}
-
-http_response make_response(const configured_response& configured, unsigned version, bool keep_alive,
-                            std::string body) {
-    http_response response{static_cast<http::status>(configured.status), version};
-    for (const auto& h : configured.headers)
-        response.insert(h.name, h.value);
-    response.body() = std::move(body);
-    response.keep_alive(keep_alive);
-    response.prepare_payload();
-    return response;
 }
 
 response_sequence::response_sequence(std::vector<configured_response> items)

@@ -38,8 +38,6 @@ enum class verification_policy {
 /// The verification outcome as the journal and the rules name it.
 enum class verification_status { valid, invalid, unsigned_ };
 
-std::string_view to_string(verification_status status);
-
 /// A way to not answer.
 enum class fault {
     none,
@@ -61,10 +59,6 @@ struct configured_response {
     /// every delivery it answers; empty for a template.
     std::shared_ptr<const http_response> fixed;
 };
-
-/// The HTTP response `configured` gives, with `body` (its own, or a rendered template's).
-http_response make_response(const configured_response& configured, unsigned version, bool keep_alive,
-                            std::string body);
 
 /// A response, or a sequence of responses used in turn (the last one repeats).
 class response_sequence {
@@ -145,8 +139,5 @@ parse_receiver_config(std::string_view json_text, const config_overrides& overri
 
 /// The configuration as JSON with each secret replaced by "<redacted>".
 boost::json::value redacted(const receiver_config& config);
-
-/// Whether `path` matches `pattern`, where `*` matches any run of characters.
-bool glob_match(std::string_view pattern, std::string_view path);
 
 } // namespace aqhook

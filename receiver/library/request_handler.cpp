@@ -1,5 +1,6 @@
 #include "request_handler.hpp"
 #include "admin_api.hpp"
+#include "response_message.hpp"
 
 #include <allquiet/webhook/patch.hpp>
 
@@ -25,12 +26,44 @@ response_ptr json_response(unsigned status, const json::value& body, const http_
     return std::make_shared<const http_response>(json_text_response(status, json::serialize(body), request));
 }
 
+bool glob_match(std::string_view pattern, std::string_view path) {
+    // Greedy matching with one backtrack point: enough for `*`, linear in practice.
+    std::size_t p = 0, s = 0, star = std::string_view::npos, mark = 0;
+    while (s < path.size()) {
+        if (p < pattern.size() && pattern[p] == '*') {
+            star = p++;
+            mark = s;
+        } else if (p < pattern.size() && pattern[p] == path[s]) {
+            ++p;
+            ++s;
+        } else if (star != std::string_view::npos) {
+            p = star + 1;
+            s = ++mark;
+        } else {
+            return false;
+        }
+    }
+    while (p < pattern.size() && pattern[p] == '*')
+        ++p;
+    return p == pattern.size();
+}
+
 handler_result handle_request(receiver_state& state, http_request& request, std::string_view source) {
     if (is_admin_target(request.target())) return handle_admin(state, request);
     return answer_delivery(state, request, source);
 }
 
 namespace {
+
+/// The name the journal and the log line give a verification outcome.
+std::string_view to_string(verification_status status) {
+    switch (status) {
+    case verification_status::valid: return "valid";
+    case verification_status::invalid: return "invalid";
+    case verification_status::unsigned_: return "unsigned";
+    }
+    return "unsigned";
+}
 
 std::string_view path_of(const http_request& request) {
     const auto target = text_of(request.target());

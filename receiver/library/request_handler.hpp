@@ -94,6 +94,9 @@ handler_result refuse_source(const http_request& request);
 /// The delivery path alone (the admin API's dummy delivery takes it too).
 handler_result answer_delivery(receiver_state& state, http_request& request, std::string_view source);
 
+/// Whether a request's path matches a rule's `path` pattern, where `*` matches any run of characters.
+bool glob_match(std::string_view pattern, std::string_view path);
+
 /// A JSON response with the usual headers, fitting `request`'s version and keep-alive.
 response_ptr json_response(unsigned status, const boost::json::value& body, const http_request& request);
 
