@@ -1,5 +1,6 @@
 // aqhook send, replay and apply: All Quiet's side of a delivery, to test any receiver locally.
 #include "commands.hpp"
+#include "inputs.hpp"
 
 #include <allquiet/webhook/delivery.hpp>
 #include <allquiet/webhook/forwarding.hpp>
