@@ -1,6 +1,8 @@
 // A small HTTP client for tests: one request on a fresh connection, or raw bytes, with timeouts.
 #pragma once
 
+#include <allquiet/webhook/signature.hpp>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -206,6 +208,14 @@ inline http::request<http::string_body> make_request(http::verb method, std::str
     http::request<http::string_body> request{method, target, 11};
     request.body() = std::move(body);
     return request;
+}
+
+/// Signs the request's body as All Quiet signs a delivery, stamped now.
+inline void sign_request(http::request<http::string_body>& request, allquiet::webhook::signing_method method,
+                         const std::string& secret) {
+    const auto headers = allquiet::webhook::sign_now(method, secret, request.body());
+    request.set(headers.signature.name, headers.signature.value);
+    request.set(headers.timestamp.name, headers.timestamp.value);
 }
 
 /// A request with a JSON body, as the receiver's admin API wants for anything that changes it.

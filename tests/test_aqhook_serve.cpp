@@ -20,6 +20,7 @@ using test_support::child_process;
 using test_support::http_send;
 using test_support::make_request;
 using test_support::run_process;
+using test_support::sign_request;
 namespace http = test_support::http;
 
 namespace {
@@ -37,9 +38,7 @@ BOOST_AUTO_TEST_CASE(serves_verifies_and_stops_cleanly_on_sigterm) {
 
     auto signed_post = [](std::string target) {
         auto request = make_request(http::verb::post, std::move(target), R"({"id":"1"})");
-        const auto headers = aq::sign_now(aq::signing_method::aws, "cli-secret", request.body());
-        request.set(headers.signature.name, headers.signature.value);
-        request.set(headers.timestamp.name, headers.timestamp.value);
+        sign_request(request, aq::signing_method::aws, "cli-secret");
         return request;
     };
     BOOST_TEST(http_send(port, signed_post("/hooks/aq")).response.result_int() == 200u);

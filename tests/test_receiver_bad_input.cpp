@@ -28,6 +28,7 @@ using test_support::http_connection;
 using test_support::http_send;
 using test_support::make_request;
 using test_support::raw_socket;
+using test_support::sign_request;
 using test_support::tcp;
 namespace http = test_support::http;
 
@@ -132,9 +133,7 @@ http::request<http::string_body> signed_delivery(const std::string& delivery_id,
     auto request = make_request(http::verb::post, "/hooks/aq",
                                 R"({"delivery": ")" + delivery_id + R"(", "padding": ")" + padding + R"("})");
     request.set(http::field::content_type, "application/json");
-    const auto headers = aq::sign_now(aq::signing_method::allquiet, secret, request.body());
-    request.set(headers.signature.name, headers.signature.value);
-    request.set(headers.timestamp.name, headers.timestamp.value);
+    sign_request(request, aq::signing_method::allquiet, secret);
     return request;
 }
 

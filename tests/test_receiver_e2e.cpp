@@ -23,6 +23,7 @@ using test_support::http_send;
 using test_support::json_request;
 using test_support::make_request;
 using test_support::raw_socket;
+using test_support::sign_request;
 namespace http = test_support::http;
 
 namespace {
@@ -36,9 +37,7 @@ http::request<http::string_body> signed_post(std::string target,
                                              std::string body = incident_body) {
     auto request = make_request(http::verb::post, std::move(target), body);
     request.set(http::field::content_type, "application/json");
-    const auto headers = aq::sign_now(method, key, body);
-    request.set(headers.signature.name, headers.signature.value);
-    request.set(headers.timestamp.name, headers.timestamp.value);
+    sign_request(request, method, key);
     return request;
 }
 

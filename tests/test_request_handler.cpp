@@ -1,6 +1,7 @@
 #include "request_handler.hpp"
 #include "admin_api.hpp"
 
+#include "http_client.hpp"
 #include "test_support.hpp"
 
 #include <allquiet/webhook/patch.hpp>
@@ -34,9 +35,7 @@ http_request delivery(std::string target, std::string body = incident_body,
 http_request signed_delivery(std::string target, aq::signing_method method = aq::signing_method::allquiet,
                              const std::string& key = secret, std::string body = incident_body) {
     auto request = delivery(std::move(target), body);
-    const auto headers = aq::sign_now(method, key, body);
-    request.set(headers.signature.name, headers.signature.value);
-    request.set(headers.timestamp.name, headers.timestamp.value);
+    test_support::sign_request(request, method, key);
     return request;
 }
 
