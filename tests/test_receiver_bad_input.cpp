@@ -691,7 +691,9 @@ BOOST_AUTO_TEST_CASE(connections_past_the_limit_wait_until_one_closes) {
     std::vector<std::unique_ptr<raw_socket>> held;
     for (int i = 0; i < 4; ++i)
         held.push_back(std::make_unique<raw_socket>(receiver.port));
-    std::this_thread::sleep_for(200ms);
+    const std::string limit_reached = R"({"event":"connection limit reached","connections":4})";
+    BOOST_TEST_REQUIRE(test_support::eventually(
+        [&] { return receiver.process.error_output().find(limit_reached) != std::string::npos; }));
     auto waiting = std::async(std::launch::async,
                               [&] { return http_send(receiver.port, signed_delivery("waited"), 10s); });
     BOOST_TEST((waiting.wait_for(500ms) == std::future_status::timeout), "served past the limit");
@@ -699,8 +701,6 @@ BOOST_AUTO_TEST_CASE(connections_past_the_limit_wait_until_one_closes) {
     const auto served = waiting.get();
     BOOST_TEST_REQUIRE(!served.error, served.error.message());
     BOOST_TEST(echoed_delivery(served.response) == "waited");
-    BOOST_TEST(receiver.process.error_output().find(R"({"event":"connection limit reached","connections":4})") !=
-               std::string::npos);
 }
 
 // SIGHUP reads the configuration file again (a bad one keeps the old); SIGUSR1 and SIGUSR2 are
@@ -715,16 +715,15 @@ BOOST_AUTO_TEST_CASE(signals_reload_stop_and_cut_the_grace_short) {
                                                  "respond": {"fault": "timeout"}}],
                                       "default": {"status": 202}})";
     receiver.process.signal(SIGHUP);
-    auto reloaded = [&](const std::string& event) {
-        for (int i = 0; i < 100 && receiver.process.error_output().find(event) == std::string::npos; ++i)
-            std::this_thread::sleep_for(20ms);
-        return receiver.process.error_output().find(event) != std::string::npos;
+    auto logged = [&](const std::string& event) {
+        return test_support::eventually(
+            [&] { return receiver.process.error_output().find(event) != std::string::npos; });
     };
-    BOOST_TEST(reloaded(R"("event":"reloaded")"));
+    BOOST_TEST(logged(R"("event":"reloaded")"));
     BOOST_TEST(http_send(receiver.port, signed_delivery("after-reload")).response.result_int() == 202u);
     std::ofstream(config_path) << R"({"default": {"status": "not a status"}})";
     receiver.process.signal(SIGHUP);
-    BOOST_TEST(reloaded(R"("event":"reload","error")"));
+    BOOST_TEST(logged(R"("event":"reload","error")"));
     BOOST_TEST(http_send(receiver.port, signed_delivery("after-bad-reload")).response.result_int() == 202u);
     receiver.process.signal(SIGUSR1);
     receiver.process.signal(SIGUSR2);
@@ -734,22 +733,25 @@ BOOST_AUTO_TEST_CASE(signals_reload_stop_and_cut_the_grace_short) {
     slow.write(signed_delivery_bytes("/slower", "in-flight"));
     raw_socket held(receiver.port);
     held.write(signed_delivery_bytes("/hang", "held"));
-    std::this_thread::sleep_for(200ms);
+    // Journaled before their delay or hold starts: once the journal holds both, both are in flight.
+    const auto journaled = http_send(
+        receiver.port, make_request(http::verb::get, "/_aqhook/requests/wait?count=5&timeoutMs=5000"));
+    BOOST_TEST_REQUIRE(journaled.response.result_int() == 200u);
     const auto start = std::chrono::steady_clock::now();
     receiver.process.signal(SIGQUIT);
-    std::this_thread::sleep_for(300ms);
+    BOOST_TEST_REQUIRE(logged(R"({"event":"stopping","signal":"SIGQUIT"})"));
     receiver.process.signal(SIGINT);
     BOOST_TEST(receiver.process.wait() == 0);
     BOOST_TEST((std::chrono::steady_clock::now() - start < 4s), "the second signal did not end the grace");
     const auto log = receiver.process.error_output();
     BOOST_TEST(log.find(R"({"event":"stopping","signal":"SIGQUIT"})") != std::string::npos, log);
     BOOST_TEST(log.find(R"({"event":"stopping now","signal":"SIGINT"})") != std::string::npos, log);
-    auto logged = [&](const std::string& target, const std::string& ending) {
+    auto line_ends = [&](const std::string& target, const std::string& ending) {
         const auto line = log.find(R"("target":")" + target + '"');
         return line != std::string::npos && log.substr(line, log.find('\n', line) - line).ends_with(ending);
     };
-    BOOST_TEST(logged("/slower", R"("notSent":"receiver stopped before the answer"})"), log);
-    BOOST_TEST(logged("/hang", R"("fault":"timeout"})"), log);
+    BOOST_TEST(line_ends("/slower", R"("notSent":"receiver stopped before the answer"})"), log);
+    BOOST_TEST(line_ends("/hang", R"("fault":"timeout"})"), log);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

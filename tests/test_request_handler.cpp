@@ -773,6 +773,30 @@ BOOST_AUTO_TEST_CASE(listings_held_at_once_stay_within_the_listing_budget) {
     BOOST_TEST(json::parse(alone.response->body()).as_array().size() == 1u);
 }
 
+// A wait started before the deliveries is answered by the one that completes it, not by its timer
+// (600 s here): the io_context is only polled, so nothing but the delivery can answer it.
+BOOST_AUTO_TEST_CASE(a_pending_wait_is_answered_by_the_delivery_that_completes_it) {
+    fixture f;
+    boost::asio::io_context io;
+    const boost::asio::any_io_executor executor = io.get_executor();
+    http_request wait{http::verb::get, "/_aqhook/requests/wait?count=2&timeoutMs=600000", 11};
+    wait.set(http::field::host, "localhost");
+    auto pending = handle_request(f.state, wait, "127.0.0.1").pending;
+    BOOST_TEST_REQUIRE(pending != nullptr);
+    aqhook::response_ptr answer;
+    pending->start({executor, executor}, [&](aqhook::response_ptr r) { answer = std::move(r); });
+
+    f.send(signed_delivery("/hooks/1"));
+    io.poll();
+    BOOST_TEST(!answer); // one of two
+    f.send(signed_delivery("/hooks/2"));
+    io.poll();
+    BOOST_TEST_REQUIRE(answer != nullptr);
+    BOOST_TEST(answer->result_int() == 200u);
+    BOOST_TEST(json::parse(answer->body()).as_array().size() == 2u);
+    pending.reset(); // its timer belongs to `io`
+}
+
 BOOST_AUTO_TEST_CASE(glob_paths) {
     using aqhook::glob_match;
     BOOST_TEST(glob_match("/hooks/*", "/hooks/aq"));

@@ -5,9 +5,11 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 namespace test_support {
 
@@ -18,6 +20,18 @@ inline std::string read_data_file(const std::string& name) {
     std::ostringstream out;
     out << in.rdbuf();
     return out.str();
+}
+
+/// Polls `condition` until it holds or `limit` has passed; whether it held. For tests that wait
+/// for something to happen: `limit` sits far above the time it takes.
+template <class Condition>
+bool eventually(Condition condition, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!condition()) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
 }
 
 } // namespace test_support
