@@ -54,6 +54,8 @@ BOOST_AUTO_TEST_CASE(rejects_what_is_not_an_absolute_http_url) {
                             "http://[::1/",
                             "http://[zz::1]/",
                             "http://[::1]x/",
+                            "http://[1.2.3.4]/",
+                            "http://[::1%eth0]/",
                             "http://example.com/\"q\"",
                             "http://example.com/#a b",
                             "http://b@d@example.com/"}) {
@@ -64,6 +66,14 @@ BOOST_AUTO_TEST_CASE(rejects_what_is_not_an_absolute_http_url) {
             BOOST_TEST(!r.error().detail.empty());
         }
     }
+}
+
+BOOST_AUTO_TEST_CASE(an_ipv6_literal_is_read_whole_past_a_nul_byte) {
+    using namespace std::string_view_literals;
+    auto r = aq::parse_http_url("http://[::1\0junk]/"sv);
+    BOOST_TEST_REQUIRE(r.has_error());
+    BOOST_TEST(r.error().code == error::invalid_url);
+    BOOST_TEST(r.error().detail == "invalid IPv6 address");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

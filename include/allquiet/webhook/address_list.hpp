@@ -2,10 +2,9 @@
 // checking a peer against it.
 #pragma once
 
+#include <allquiet/webhook/detail/ip_address.hpp>
 #include <allquiet/webhook/detail/json_io.hpp>
 #include <allquiet/webhook/error.hpp>
-
-#include <arpa/inet.h>
 
 #include <algorithm>
 #include <array>
@@ -26,15 +25,15 @@ class address_range {
     /// with host bits set (`10.0.0.1/8`) is accepted and means its network.
     static std::optional<address_range> parse(std::string_view text) {
         const auto slash = text.find('/');
-        const std::string address(text.substr(0, slash));
+        const std::string_view address = text.substr(0, slash);
         address_range out;
         bool v4 = false;
-        if (in_addr a4; inet_pton(AF_INET, address.c_str(), &a4) == 1) {
+        if (const auto a4 = detail::parse_ipv4(address)) {
             out.bytes_[10] = out.bytes_[11] = 0xff;
-            std::copy_n(reinterpret_cast<const unsigned char*>(&a4), 4, out.bytes_.begin() + 12);
+            std::copy(a4->begin(), a4->end(), out.bytes_.begin() + 12);
             v4 = true;
-        } else if (in6_addr a6; inet_pton(AF_INET6, address.c_str(), &a6) == 1) {
-            std::copy_n(reinterpret_cast<const unsigned char*>(&a6), 16, out.bytes_.begin());
+        } else if (const auto a6 = detail::parse_ipv6(address)) {
+            out.bytes_ = *a6;
         } else {
             return std::nullopt;
         }

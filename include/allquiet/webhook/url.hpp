@@ -2,9 +2,8 @@
 #pragma once
 
 #include <allquiet/webhook/detail/http_syntax.hpp>
+#include <allquiet/webhook/detail/ip_address.hpp>
 #include <allquiet/webhook/error.hpp>
-
-#include <arpa/inet.h>
 
 #include <cctype>
 #include <cstdint>
@@ -64,8 +63,7 @@ inline result<http_url> parse_http_url(std::string_view text) {
         const auto close = authority.find(']');
         if (close == std::string_view::npos) return fail("unterminated IPv6 literal");
         url.host = authority.substr(1, close - 1);
-        in6_addr address;
-        if (inet_pton(AF_INET6, url.host.c_str(), &address) != 1) return fail("invalid IPv6 address");
+        if (!detail::parse_ipv6(url.host)) return fail("invalid IPv6 address");
         const std::string_view after = authority.substr(close + 1);
         if (!after.empty()) {
             if (after.front() != ':') return fail("unexpected text after the IPv6 literal");
