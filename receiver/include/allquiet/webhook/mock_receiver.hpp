@@ -10,10 +10,11 @@
 #pragma once
 
 #include <allquiet/webhook/address_list.hpp>
+#include <allquiet/webhook/detail/http_syntax.hpp>
 #include <allquiet/webhook/error.hpp>
-#include <allquiet/webhook/incident.hpp>
 #include <allquiet/webhook/header_field.hpp>
-#include <allquiet/webhook/signature.hpp>
+#include <allquiet/webhook/incident.hpp>
+#include <allquiet/webhook/signing_method.hpp>
 #include <allquiet/webhook/timestamp.hpp>
 
 #include <boost/json/value.hpp>
