@@ -351,6 +351,20 @@ BOOST_AUTO_TEST_CASE(nesting_deeper_than_the_limit_is_refused) {
     BOOST_TEST(aq::parse_incident(ok).has_value());
 }
 
+BOOST_AUTO_TEST_CASE(parse_json_keeps_the_document_with_the_limits_of_incidents) {
+    const auto document = aq::parse_json(R"({"id": "x", "title": "Disk full"})").value();
+    BOOST_TEST(aq::incident_from_json(document).value().title.value() == "Disk full");
+    BOOST_TEST(document.at("id").as_string() == "x");
+    auto bad = aq::parse_json("{\n  \"id\": oops\n}");
+    BOOST_TEST_REQUIRE(bad.has_error());
+    BOOST_TEST(bad.error().code == error::syntax);
+    BOOST_TEST(bad.error().line == 2u);
+    BOOST_TEST(bad.error().column == 9u);
+    CHECK_FAILS_WITH(aq::parse_json(std::string(aq::max_json_depth + 1, '[') + std::string(aq::max_json_depth + 1, ']')),
+                     error::too_deep, "");
+    BOOST_TEST(aq::parse_json(std::string(aq::max_json_depth, '[') + std::string(aq::max_json_depth, ']')).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(throwing_form_carries_the_message) {
     BOOST_CHECK_EXCEPTION((void)aq::parse_incident(R"({"title": 1})").value(), aq::input_exception,
                           [](const aq::input_exception& e) {

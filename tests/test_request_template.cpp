@@ -127,6 +127,17 @@ BOOST_AUTO_TEST_CASE(builds_a_json_request_with_defaults) {
     BOOST_TEST(http.headers.front().name == "Host");
 }
 
+BOOST_AUTO_TEST_CASE(http_request_text_writes_the_request_as_sent) {
+    auto r = parse_with({{"body", json::object{{"text", "hello"}}}}).value();
+    const auto http = aq::build_http_request(r).value();
+    BOOST_TEST(aq::http_request_text(http, "\r\n") ==
+               "POST /aq HTTP/1.1\r\nHost: hooks.example.com\r\nContent-Type: text/plain; charset=utf-8\r\n"
+               "Content-Length: 5\r\n\r\nhello");
+    BOOST_TEST(aq::http_request_text(http, "\n") ==
+               "POST /aq HTTP/1.1\nHost: hooks.example.com\nContent-Type: text/plain; charset=utf-8\n"
+               "Content-Length: 5\n\nhello");
+}
+
 BOOST_AUTO_TEST_CASE(builds_form_data_percent_encoded) {
     auto r = parse_with({{"body", json::object{{"formData", json::object{{"title", "RAM > 60% & rising"},
                                                                          {"ü~", "a+b=c"}}}}}})

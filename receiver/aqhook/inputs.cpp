@@ -13,7 +13,7 @@ loaded_incident load_incident(const std::optional<std::string>& path) {
     auto fail = [&](const aq::input_error& e) {
         return usage_error((path ? "--incident: " + *path : "sample incident") + ": " + e.message());
     };
-    auto document = aq::detail::parse_json_text(text);
+    auto document = aq::parse_json(text);
     if (!document) throw fail(document.error());
     auto incident = aq::incident_from_json(*document);
     if (!incident) throw fail(incident.error());

@@ -38,7 +38,7 @@ int render(const render_options& given) {
     if (given.show == "http") {
         auto request = aq::build_http_request(*description);
         if (!request) throw usage_error(request.error().message());
-        std::cout << aq::detail::http_request_text(*request, "\n") << "\n";
+        std::cout << aq::http_request_text(*request, "\n") << "\n";
         return exit_ok;
     }
     std::cout << boost::json::serialize(aq::to_json(*description)) << "\n";

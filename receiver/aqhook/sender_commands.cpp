@@ -118,7 +118,7 @@ struct send_options {
 
 /// Prints the delivery and its answer; returns whether a 2xx answer came.
 bool show_delivery(const aq::delivery& sent) {
-    std::cout << "== HTTP Request\n" << aq::detail::http_request_text(sent.request, "\n") << "\n\n";
+    std::cout << "== HTTP Request\n" << aq::http_request_text(sent.request, "\n") << "\n\n";
     if (!sent.response) {
         std::cout << "== No answer\n" << sent.error_detail << "\n";
         return false;

@@ -331,6 +331,14 @@ inline bool incident::allows(intent value) const noexcept {
 // and writer of every incident type only when it calls one, where an inline function's body is
 // compiled in every file that includes it, called or not (docs/performance.md has the figures).
 
+/// Parses JSON text as the SDK parses every document it reads: nested at most `max_json_depth`
+/// deep (`error::too_deep`), and a syntax error gives its line and column. For a caller that needs the
+/// document as well as the incident, such as a template's context:
+/// `incident_from_json(parse_json(text).value())`.
+inline result<boost::json::value> parse_json(std::string_view json_text) {
+    return detail::parse_json_text(json_text);
+}
+
 /// Reads an incident from JSON text. Errors name the member (`/events/0/severity: ...`);
 /// `.value()` throws `input_exception` for callers who prefer exceptions.
 template <class = void>

@@ -216,8 +216,6 @@ struct http_request {
     }
 };
 
-namespace detail {
-
 /// The request as HTTP/1.1 text: the request line, the headers, an empty line, the body. Lines end
 /// with `line_end`: CRLF on the wire, "\n" where a person reads it. The parts were checked when
 /// the request was built (no CR or LF in any of them).
@@ -230,8 +228,6 @@ inline std::string http_request_text(const http_request& request, std::string_vi
     out.append(line_end).append(request.body);
     return out;
 }
-
-} // namespace detail
 
 /// The natural Content-Type of each body kind, used where the template sets none.
 inline std::string_view default_content_type(body_kind kind) {
