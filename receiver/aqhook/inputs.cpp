@@ -1,7 +1,7 @@
 #include "inputs.hpp"
 #include "sample_incident.hpp"
 
-#include <allquiet/webhook/detail/json_io.hpp>
+#include <allquiet/webhook/incident.hpp>
 
 namespace aq = allquiet::webhook;
 
