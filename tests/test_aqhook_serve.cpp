@@ -258,7 +258,7 @@ BOOST_AUTO_TEST_CASE(unread_listings_hold_at_most_the_listing_budget) {
         BOOST_TEST(statuses[i] == "HTTP/1.1 503", i);
     // The budget (64 MiB), and room for what the allocator keeps of the listing's making; far
     // below the 1.5 GB of eight whole listings.
-    BOOST_TEST(held_kib < 4 * 2 * journal_bytes / 1024);
+    if (!test_support::sanitized_build) BOOST_TEST(held_kib < 4 * 2 * journal_bytes / 1024);
 
     unread.clear(); // their clients go: the budget comes back
     const auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -291,7 +291,7 @@ BOOST_AUTO_TEST_CASE(unread_entries_hold_at_most_the_listing_budget) {
                                                                 << " MiB beyond the journal");
     BOOST_TEST(statuses.front() == "HTTP/1.1 200");
     BOOST_TEST(statuses.back() == "HTTP/1.1 503");
-    BOOST_TEST(held_kib < 4 * 2 * journal_bytes / 1024);
+    if (!test_support::sanitized_build) BOOST_TEST(held_kib < 4 * 2 * journal_bytes / 1024);
 
     unread.clear();
     const auto deadline = std::chrono::steady_clock::now() + 10s;

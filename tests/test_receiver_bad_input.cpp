@@ -34,19 +34,11 @@ namespace http = test_support::http;
 
 namespace {
 
-// GCC says so with a macro, clang with a feature test.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool sanitized_build = true; // AddressSanitizer holds freed memory back on purpose
-#elif defined(__has_feature)
-constexpr bool sanitized_build = __has_feature(address_sanitizer);
-#else
-constexpr bool sanitized_build = false;
-#endif
 // The sanitizer build looks for memory errors, not for sizes: the tests that measure memory or
 // carry a load send it a smaller one, which takes the same paths several times slower.
-constexpr int memory_rounds = sanitized_build ? 1 : 3;
-constexpr int large_journal_mib = sanitized_build ? 40 : 200;
-constexpr int deliveries_per_client = sanitized_build ? 1000 : 2500;
+constexpr int memory_rounds = test_support::sanitized_build ? 1 : 3;
+constexpr int large_journal_mib = test_support::sanitized_build ? 40 : 200;
+constexpr int deliveries_per_client = test_support::sanitized_build ? 1000 : 2500;
 
 const std::string secret = "bad-input-secret";
 const std::string echo_config = R"({"rules": [
@@ -360,7 +352,7 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_and_the_receiver_goes_on) {
         BOOST_TEST_MESSAGE("resident after round " << i << ": " << resident_kib.back() << " KiB");
     }
     BOOST_TEST(receiver.journal_size() == good); // nothing refused was journaled, nothing good lost
-    if (!sanitized_build) {
+    if (!test_support::sanitized_build) {
         BOOST_TEST(resident_kib[0] <= baseline_kib + 8192,
                    "the first round took " << baseline_kib << " KiB to " << resident_kib[0] << " KiB");
         BOOST_TEST(resident_kib[2] <= resident_kib[0] + 3072,
@@ -528,7 +520,7 @@ BOOST_AUTO_TEST_CASE(a_large_listing_costs_its_size_and_stalls_no_delivery) {
                        << (during_ms.empty() ? 0 : *std::max_element(during_ms.begin(), during_ms.end()))
                        << " ms");
     BOOST_TEST(json::parse(listed.response.body()).as_array().size() >= std::size_t{large_journal_mib});
-    if (!sanitized_build) BOOST_TEST(extra_kib < listing_kib * 5 / 4 + 16 * 1024);
+    if (!test_support::sanitized_build) BOOST_TEST(extra_kib < listing_kib * 5 / 4 + 16 * 1024);
     for (const long ms : during_ms)
         BOOST_TEST(ms < 1000);
 }
