@@ -384,7 +384,7 @@ class session : public std::enable_shared_from_this<session> {
     // The response is sent from a posted handler, after the other connections whose requests the
     // same poll found ready have been read and handled, so a batch's responses go out back to
     // back: under load that wakes the clients' threads with far fewer interrupts between cores
-    // (+4 to +9% requests/s, docs/performance.md).
+    // (docs/performance.md measures it).
     void write_response() {
         phase_ = phase::writing;
         write_head(*response_, head_);

@@ -128,9 +128,9 @@ std::optional<std::string_view> find_header(const Headers& headers, std::string_
                       "std::string*), not a string that dies before the verifier reads it");
         return as_header_value(headers(name));
     } else {
-        // Boost.Beast fields and requests too: walking a request's few fields took about 100
-        // instructions, their `find` about 700 (it first looks the name up among all the header
-        // names Beast knows).
+        // Boost.Beast fields and requests too: a request's few fields are walked rather than
+        // searched with their `find`, which first looks the name up among every header name
+        // Beast knows.
         for (const auto& field : headers) {
             if constexpr (requires { field.name_string(); }) {
                 const auto field_name = field.name_string();

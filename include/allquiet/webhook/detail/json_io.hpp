@@ -140,8 +140,8 @@ constexpr field<Owner, Member> required_field(std::string_view name, Member Owne
 }
 
 /// A type's described members, in wire order. A plain aggregate rather than `std::tuple`, whose
-/// constrained constructors cost every file that includes a described type: for the 26 of the
-/// incident and the patch, about a second of compile time and 128 MiB of compiler memory.
+/// constrained constructors cost compile time in every file that includes a described type
+/// (docs/performance.md measures it).
 template <class... Fields>
 struct field_list {};
 
