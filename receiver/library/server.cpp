@@ -229,12 +229,11 @@ class session : public std::enable_shared_from_this<session> {
     void read_head() {
         started_ = clock::now(); // for a refusal's log line; the body's arrival restarts it
         if (const auto problem = ambiguous_head(*parser_)) {
-            request_ = http_request(parser_->get().base()); // the head alone: the body is never read
+            keep_head_only();
             return refuse(400, "malformed HTTP request: " + *problem);
         }
         if (refused_by_source(server_.state, parser_->get(), peer_)) {
-            request_ = http_request(parser_->get().base());
-            request_.keep_alive(false);
+            keep_head_only();
             return act(refuse_source(request_));
         }
         buffer_.reserve(read_buffer_size);
@@ -243,6 +242,13 @@ class session : public std::enable_shared_from_this<session> {
         net::async_write(socket_, net::buffer(go_on), [self = shared_from_this()](error_code ec, std::size_t) {
             ec ? self->close() : self->read_body();
         });
+    }
+
+    /// The request's head alone, for a request answered before its body is read (the body never
+    /// is: the connection closes after the answer).
+    void keep_head_only() {
+        request_ = http_request(parser_->get().base());
+        request_.keep_alive(false);
     }
 
     void read_body() {
@@ -359,7 +365,7 @@ class session : public std::enable_shared_from_this<session> {
             return close();
         started_ = clock::now();
         if (parser_->is_header_done()) { // the log names the request whose body was refused
-            request_ = http_request(parser_->get().base());
+            keep_head_only();
         } else {
             request_ = {};
             request_.method_string("-");
