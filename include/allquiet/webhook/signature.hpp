@@ -12,6 +12,7 @@
 #include <allquiet/webhook/header_field.hpp>
 #include <allquiet/webhook/signing_method.hpp>
 #include <allquiet/webhook/timestamp.hpp>
+#include <allquiet/webhook/verification.hpp>
 
 #include <boost/system/system_error.hpp>
 
@@ -59,44 +60,6 @@ inline signature_headers sign_now(signing_method method, std::string_view secret
                                   time_point now = time_point(std::chrono::system_clock::now())) {
     return sign(method, secret, timestamp(now).text(), body);
 }
-
-/// Which methods a verifier accepts.
-enum class accepted_methods { any, allquiet, aws };
-
-/// How far a timestamp may be from the verifier's clock.
-struct timestamp_tolerance {
-    std::chrono::nanoseconds past = std::chrono::seconds(300);   ///< how old it may be
-    std::chrono::nanoseconds future = std::chrono::seconds(300); ///< how far ahead it may be
-    bool enabled = true; ///< false: any timestamp, even unparsable, for replaying old deliveries
-
-    /// The same bound both ways.
-    static timestamp_tolerance symmetric(std::chrono::nanoseconds bound) { return {bound, bound, true}; }
-    /// No timestamp check at all.
-    static timestamp_tolerance none() { return {{}, {}, false}; }
-};
-
-/// The configuration of a verifier.
-struct verifier_options {
-    /// Tried in order; more than one lets secrets rotate without downtime.
-    std::vector<std::string> secrets;
-    accepted_methods methods = accepted_methods::any;
-    timestamp_tolerance tolerance = {};
-    /// The verifier's idea of now; inject a fixed clock in tests.
-    std::function<time_point()> clock = [] { return time_point(std::chrono::system_clock::now()); };
-};
-
-/// The outcome of checking one request.
-struct verification {
-    /// The method found from the headers; empty when the request carries no signature header.
-    std::optional<signing_method> method;
-    /// Which of the configured secrets matched (valid only when `valid()`).
-    std::size_t secret_index = 0;
-    /// Empty when the signature is valid; otherwise exactly why not.
-    boost::system::error_code error;
-
-    bool valid() const noexcept { return !error; }
-    explicit operator bool() const noexcept { return valid(); }
-};
 
 namespace detail {
 
