@@ -47,7 +47,7 @@ BOOST_AUTO_TEST_CASE(a_signed_delivery_is_verified_journaled_and_answered) {
     const auto entries = receiver.wait_for(1, 5s); // waits for deliveries, no sleeping
     BOOST_TEST_REQUIRE(entries.has_value());
     const aq::journal_entry& entry = entries->front(); // newest first
-    BOOST_TEST(entry.verification.status == "valid");
+    BOOST_TEST(entry.verification.status() == aq::verification_status::valid);
     BOOST_TEST(entry.rule.value_or("") == "resolve");
     BOOST_TEST(entry.body == R"({"title":"Disk full"})");
 }
@@ -60,8 +60,8 @@ BOOST_AUTO_TEST_CASE(a_wrong_secret_is_refused_and_journaled_as_invalid) {
     BOOST_TEST(sent.response->status == 401u);
     const auto entries = receiver.wait_for(1, 5s);
     BOOST_TEST_REQUIRE(entries.has_value());
-    BOOST_TEST(entries->front().verification.status == "invalid");
-    BOOST_TEST(entries->front().verification.error.value_or("") == "signature mismatch");
+    BOOST_TEST(entries->front().verification.status() == aq::verification_status::invalid);
+    BOOST_TEST(entries->front().verification.error == aq::error::signature_mismatch);
 }
 
 BOOST_AUTO_TEST_CASE(a_failing_receiver_is_configured_at_run_time) {

@@ -64,7 +64,7 @@ BOOST_AUTO_TEST_CASE(send_apply_shows_the_resolved_incident) {
     BOOST_TEST(r.out.find("new event: Resolved at ") != std::string::npos);
     const auto after = aq::parse_incident(test_support::slurp(output)).value();
     BOOST_TEST((*after.current_status() == aq::status::resolved));
-    BOOST_TEST(receiver.journal().at(0).verification.status == "valid");
+    BOOST_TEST(receiver.journal().at(0).verification.status() == aq::verification_status::valid);
     std::remove(output.c_str());
 }
 

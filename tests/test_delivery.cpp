@@ -75,7 +75,7 @@ BOOST_AUTO_TEST_CASE(a_signed_delivery_is_answered_with_a_patch_that_applies) {
     BOOST_TEST((*after.current_status() == aq::status::resolved));
 
     const auto entry = receiver.journal().at(0);
-    BOOST_TEST(entry.verification.status == "valid");
+    BOOST_TEST(entry.verification.status() == aq::verification_status::valid);
     BOOST_TEST(entry.body == sent.request.body); // the bytes signed are the bytes sent
     BOOST_TEST(*entry.header("Content-Type") == "application/json; charset=utf-8");
 

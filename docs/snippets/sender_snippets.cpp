@@ -44,7 +44,7 @@ BOOST_AUTO_TEST_CASE(delivering) {
     BOOST_TEST(log.str().empty());
     BOOST_TEST_REQUIRE(updated.has_value());
     BOOST_TEST((updated->current_status() == aq::status::resolved));
-    BOOST_TEST(receiver.wait_for(1, std::chrono::seconds(5))->front().verification.status == "valid");
+    BOOST_TEST(receiver.wait_for(1, std::chrono::seconds(5))->front().verification.status() == aq::verification_status::valid);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -28,15 +28,18 @@ boost::json::value to_json(const journal_entry& entry) {
     auto optional_string = [](const std::optional<std::string>& s) {
         return s ? json::value(valid_utf8(*s)) : json::value();
     };
-    json::object verification{{"status", entry.verification.status},
-                              {"method", entry.verification.method
-                                             ? json::value(to_string(*entry.verification.method))
-                                             : json::value()},
-                              {"error", optional_string(entry.verification.error)}};
-    json::object response{{"status", entry.response.status},
+    // A receiver without secrets checks nothing: that is no reason to show.
+    const auto& verified = entry.verification;
+    const bool reason = verified.error && verified.error != error::no_secret;
+    json::object verification{
+        {"status", to_string(verified.status())},
+        {"method", verified.method ? json::value(to_string(*verified.method)) : json::value()},
+        {"error", reason ? json::value(verified.error.message()) : json::value()}};
+    json::object response{{"status", entry.response.status.value_or(0)},
                           {"headers", headers_object(entry.response.headers)},
                           {"body", valid_utf8(entry.response.body)},
-                          {"fault", optional_string(entry.response.fault)},
+                          {"fault", entry.response.fault ? json::value(to_string(*entry.response.fault))
+                                                         : json::value()},
                           {"delayMs", entry.response.delay.count()},
                           {"notSent", optional_string(entry.response.not_sent)}};
     // A body that is not UTF-8 text is given in base64, so that its exact bytes can be recovered.

@@ -124,7 +124,8 @@ configured_response read_single_response(json_reader& r, const json::object& obj
             out.delay = std::chrono::milliseconds(read_integer(r, member.value(), 0, 600'000));
         } else if (key == "fault") {
             out.fault_kind =
-                read_choice<fault>(r, member.value(), {{"reset", fault::reset}, {"timeout", fault::timeout}});
+                read_choice<fault>(r, member.value(), {{to_string(fault::reset), fault::reset},
+                                                       {to_string(fault::timeout), fault::timeout}});
         } else if (key == "sequence") {
             r.fail(error::conflicting_members, "a sequence cannot be mixed with other members or nested");
         } else {
@@ -190,10 +191,11 @@ match_spec read_match(json_reader& r, const json::value& v, json_probe& json_con
             }
         } else if (key == "verification") {
             out.verification =
-                read_choice<verification_status>(r, member.value(),
-                                                 {{"valid", verification_status::valid},
-                                                  {"invalid", verification_status::invalid},
-                                                  {"unsigned", verification_status::unsigned_}});
+                read_choice<verification_status>(
+                    r, member.value(),
+                    {{to_string(verification_status::valid), verification_status::valid},
+                     {to_string(verification_status::invalid), verification_status::invalid},
+                     {to_string(verification_status::unsigned_), verification_status::unsigned_}});
         } else {
             r.fail(error::unknown_member, "conditions are method, path, headers, json and verification");
         }

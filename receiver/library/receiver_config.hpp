@@ -5,6 +5,7 @@
 #include "json_probe.hpp"
 
 #include <allquiet/webhook/error.hpp>
+#include <allquiet/webhook/fault.hpp>
 #include <allquiet/webhook/handlebars.hpp>
 #include <allquiet/webhook/request_template.hpp>
 #include <allquiet/webhook/signature.hpp>
@@ -35,15 +36,8 @@ enum class verification_policy {
     record,  ///< answered as if valid; the failure is only journaled
 };
 
-/// The verification outcome as the journal and the rules name it.
-enum class verification_status { valid, invalid, unsigned_ };
-
-/// A way to not answer.
-enum class fault {
-    none,
-    reset,   ///< close the connection without answering
-    timeout, ///< answer nothing and hold the connection until the client gives up
-};
+using aq::fault;
+using aq::verification_status;
 
 /// One response as the configuration gives it; a patch or JSON body is already serialized.
 struct configured_response {
@@ -54,7 +48,7 @@ struct configured_response {
     std::shared_ptr<const aq::handlebars_template> body_template;
     bool template_is_patch = false; ///< the rendered text must be a valid patch
     std::chrono::milliseconds delay{0};
-    fault fault_kind = fault::none;
+    std::optional<fault> fault_kind;
     /// The response as sent on a kept-alive HTTP/1.1 connection, built once at load and shared by
     /// every delivery it answers; empty for a template.
     std::shared_ptr<const http_response> fixed;

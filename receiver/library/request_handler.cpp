@@ -55,16 +55,6 @@ handler_result handle_request(receiver_state& state, http_request& request, std:
 
 namespace {
 
-/// The name the journal and the log line give a verification outcome.
-std::string_view to_string(verification_status status) {
-    switch (status) {
-    case verification_status::valid: return "valid";
-    case verification_status::invalid: return "invalid";
-    case verification_status::unsigned_: return "unsigned";
-    }
-    return "unsigned";
-}
-
 std::string_view path_of(const http_request& request) {
     const auto target = text_of(request.target());
     return target.substr(0, target.find('?'));
@@ -94,22 +84,11 @@ bool admitted(const receiver_settings& settings, std::string_view source) {
 
 // ---- verify -------------------------------------------------------------------------------------
 
-struct verification {
-    verification_status status;
-    std::optional<aq::signing_method> method;
-    std::optional<std::string> error; ///< why it is not valid, when secrets are configured
-};
-
-/// Without secrets nothing is checked and every delivery counts as unsigned.
-verification verify(const loaded_config& loaded, const http_request& request) {
-    const auto checked = loaded.verifier.check(request);
-    verification out{verification_status::invalid, checked.method, std::nullopt};
-    if (checked.valid())
-        out.status = verification_status::valid;
-    else if (checked.error == aq::error::unsigned_request || loaded.config->secrets.empty())
-        out.status = verification_status::unsigned_;
-    if (!loaded.config->secrets.empty() && !checked.valid()) out.error = checked.error.message();
-    return out;
+/// Without secrets nothing is checked and every delivery counts as unsigned (`no_secret`).
+aq::verification verify(const loaded_config& loaded, const http_request& request) {
+    auto checked = loaded.verifier.check(request);
+    if (loaded.config->secrets.empty()) checked.error = aq::error::no_secret;
+    return checked;
 }
 
 // ---- choose the rule ----------------------------------------------------------------------------
@@ -204,7 +183,7 @@ handler_result build_response(const configured_response& chosen, const http_requ
         result.response =
             json_response(500, json::object{{"error", "response template: " + problem->message()}}, request);
         result.delay = {};
-        result.fault_kind = fault::none;
+        result.fault_kind.reset();
         return result;
     }
     result.response = std::make_shared<const http_response>(
@@ -222,17 +201,9 @@ std::vector<aq::header_field> header_fields(const http::fields& fields) {
     return out;
 }
 
-std::optional<std::string> fault_name(fault kind) {
-    switch (kind) {
-    case fault::reset: return "reset";
-    case fault::timeout: return "timeout";
-    case fault::none: break;
-    }
-    return std::nullopt;
-}
-
 std::uint64_t record(aqhook::journal& journal, http_request& request, std::string source,
-                     const verification& verified, std::optional<std::string> rule, const handler_result& result) {
+                     const aq::verification& verified, std::optional<std::string> rule,
+                     const handler_result& result) {
     aq::journal_entry entry;
     entry.received_at = aq::timestamp::now();
     entry.remote_address = std::move(source);
@@ -240,12 +211,12 @@ std::uint64_t record(aqhook::journal& journal, http_request& request, std::strin
     entry.target = text_of(request.target());
     entry.headers = header_fields(request);
     entry.body = std::move(request.body()); // read for the last time
-    entry.verification = {std::string(to_string(verified.status)), verified.method, verified.error};
+    entry.verification = verified;
     entry.rule = std::move(rule);
-    entry.response.fault = fault_name(result.fault_kind);
+    entry.response.fault = result.fault_kind;
     entry.response.delay = result.delay;
     if (result.response) {
-        entry.response.status = result.fault_kind == fault::none ? result.response->result_int() : 0;
+        if (!result.fault_kind) entry.response.status = result.response->result_int();
         entry.response.headers = header_fields(*result.response);
         entry.response.body = result.response->body();
     }
@@ -271,19 +242,20 @@ handler_result answer_delivery(receiver_state& state, http_request& request, std
     if (!admitted(state.settings(), source)) return refuse_source(request);
     const auto loaded = state.config();
     const receiver_config& config = *loaded->config;
-    const verification verified = verify(*loaded, request);
+    const aq::verification verified = verify(*loaded, request);
     handler_result result;
     std::optional<std::string> rule;
-    if (verified.error && config.policy == verification_policy::enforce) {
+    if (verified.status() != verification_status::valid && !config.secrets.empty() &&
+        config.policy == verification_policy::enforce) {
         // A test receiver tells the sender why: the point is to debug the signing side.
-        result.response = json_response(401, json::object{{"error", *verified.error}}, request);
+        result.response = json_response(401, json::object{{"error", verified.error.message()}}, request);
     } else {
         delivery_body body(config, request.body());
-        auto chosen = choose_rule(config, request, verified.status, body);
+        auto chosen = choose_rule(config, request, verified.status(), body);
         result = build_response(*chosen.response, request, body);
         rule = std::move(chosen.rule);
     }
-    result.verification = to_string(verified.status);
+    result.verification = to_string(verified.status());
     result.journal_id =
         record(state.journal(), request, std::move(source), verified, std::move(rule), result);
     return result;

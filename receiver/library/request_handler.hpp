@@ -16,6 +16,7 @@
 #include <functional>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 namespace aqhook {
@@ -55,7 +56,7 @@ struct handler_result {
     /// Sent after `delay`; empty with a fault or a pending response.
     response_ptr response;
     std::chrono::milliseconds delay{0};
-    fault fault_kind = fault::none;
+    std::optional<fault> fault_kind;
     std::shared_ptr<pending_response> pending;
     /// For the log line: "valid", "invalid", "unsigned", or "admin".
     std::string_view verification = "admin";

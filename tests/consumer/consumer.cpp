@@ -25,7 +25,7 @@ int main() {
     const auto entries = receiver.wait_for(1, std::chrono::seconds(5));
     const bool resolved = sent.succeeded() && sent.patch && *sent.patch &&
                           (*sent.patch)->operations.append_intent->intent == aq::intent::resolved;
-    if (!resolved || !entries || entries->front().verification.status != "valid") {
+    if (!resolved || !entries || entries->front().verification.status() != aq::verification_status::valid) {
         std::cerr << "consumer: the delivery did not round-trip: " << sent.error_detail << "\n";
         return 1;
     }

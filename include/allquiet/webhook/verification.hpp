@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <functional>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,8 @@ constexpr std::string_view to_string(verification_status status) noexcept {
     }
     return "unsigned";
 }
+
+inline std::ostream& operator<<(std::ostream& out, verification_status status) { return out << to_string(status); }
 
 /// The status for `valid`, `invalid` or `unsigned`, or nothing.
 constexpr std::optional<verification_status> verification_status_from_string(std::string_view text) noexcept {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <ostream>
 #include <string_view>
 
 namespace allquiet::webhook {
@@ -13,6 +14,8 @@ enum class fault {
 
 /// `reset` or `timeout`, as the configuration and the journal's JSON spell them.
 constexpr std::string_view to_string(fault kind) noexcept { return kind == fault::reset ? "reset" : "timeout"; }
+
+inline std::ostream& operator<<(std::ostream& out, fault kind) { return out << to_string(kind); }
 
 /// The fault for `reset` or `timeout`, or nothing.
 constexpr std::optional<fault> fault_from_string(std::string_view text) noexcept {

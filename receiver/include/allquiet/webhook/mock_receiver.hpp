@@ -10,6 +10,7 @@
 #pragma once
 
 #include <allquiet/webhook/address_list.hpp>
+#include <allquiet/webhook/mock_journal.hpp>
 #include <allquiet/webhook/detail/http_syntax.hpp>
 #include <allquiet/webhook/error.hpp>
 #include <allquiet/webhook/header_field.hpp>
@@ -30,54 +31,6 @@
 #include <vector>
 
 namespace allquiet::webhook {
-
-/// How a delivery's signature was judged.
-struct journal_verification {
-    std::string status;                   ///< "valid", "invalid" or "unsigned"
-    std::optional<signing_method> method; ///< found from the headers; empty when unsigned
-    std::optional<std::string> error;     ///< why not valid (invalid only)
-};
-
-/// The answer the receiver gave.
-struct journal_response {
-    unsigned status = 0; ///< 0 when a fault meant no answer
-    std::vector<header_field> headers;
-    std::string body;
-    std::optional<std::string> fault; ///< "reset" or "timeout"
-    /// How long its rule held the answer back (`delayMs`): until then the entry shows the answer
-    /// it is to get, and `not_sent` may still be set.
-    std::chrono::milliseconds delay{0};
-    /// Why the answer never reached the client, such as "client gone before the answer"; empty
-    /// when it was written whole (and for a fault, which answers nothing on purpose).
-    std::optional<std::string> not_sent;
-};
-
-/// One delivery as the receiver got and answered it.
-struct journal_entry {
-    std::uint64_t id = 0;
-    timestamp received_at{time_point{}};
-    std::string remote_address; ///< the peer, or the last X-Forwarded-For hop when trusted
-    std::string method;
-    std::string target; ///< path and query, as sent
-    std::vector<header_field> headers;
-    std::string body; ///< the raw bytes received
-    journal_verification verification;
-    std::optional<std::string> rule; ///< the name of the rule that matched; empty for the default
-    journal_response response;
-
-    /// The first request header with this name (any case).
-    std::optional<std::string_view> header(std::string_view name) const {
-        for (const auto& h : headers)
-            if (detail::iequals(h.name, name)) return std::string_view(h.value);
-        return std::nullopt;
-    }
-
-    /// The body read as an incident (for templates that send the incident as JSON).
-    result<webhook::incident> incident() const { return parse_incident(body); }
-};
-
-/// The journal entry in the admin API's shape (`GET /_aqhook/requests`).
-boost::json::value to_json(const journal_entry& entry);
 
 /// Where and how the receiver runs.
 struct mock_receiver_options {

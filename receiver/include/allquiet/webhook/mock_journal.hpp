@@ -1,0 +1,66 @@
+// What the mock receiver journals for each delivery: the request as it arrived, how its signature
+// was judged, the rule that chose the answer, and the answer.
+#pragma once
+
+#include <allquiet/webhook/detail/http_syntax.hpp>
+#include <allquiet/webhook/error.hpp>
+#include <allquiet/webhook/fault.hpp>
+#include <allquiet/webhook/header_field.hpp>
+#include <allquiet/webhook/incident.hpp>
+#include <allquiet/webhook/timestamp.hpp>
+#include <allquiet/webhook/verification.hpp>
+
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace allquiet::webhook {
+
+/// The answer the receiver gave, or, with a fault, the one its rule held and never sent.
+struct journal_response {
+    /// The status sent; empty when a fault meant no answer.
+    std::optional<unsigned> status;
+    std::vector<header_field> headers;
+    std::string body;
+    std::optional<webhook::fault> fault;
+    /// How long its rule held the answer back (`delayMs`): until then the entry shows the answer
+    /// it is to get, and `not_sent` may still be set.
+    std::chrono::milliseconds delay{0};
+    /// Why the answer never reached the client, such as "client gone before the answer"; empty
+    /// when it was written whole (and for a fault, which answers nothing on purpose).
+    std::optional<std::string> not_sent;
+};
+
+/// One delivery as the receiver got and answered it.
+struct journal_entry {
+    std::uint64_t id = 0;
+    timestamp received_at{time_point{}};
+    std::string remote_address; ///< the peer, or the last X-Forwarded-For hop when trusted
+    std::string method;
+    std::string target; ///< path and query, as sent
+    std::vector<header_field> headers;
+    std::string body; ///< the raw bytes received
+    webhook::verification verification;
+    std::optional<std::string> rule; ///< the name of the rule that matched; empty for the default
+    journal_response response;
+
+    /// The first request header with this name (any case).
+    std::optional<std::string_view> header(std::string_view name) const {
+        for (const auto& h : headers)
+            if (detail::iequals(h.name, name)) return std::string_view(h.value);
+        return std::nullopt;
+    }
+
+    /// The body read as an incident (for templates that send the incident as JSON).
+    result<webhook::incident> incident() const { return parse_incident(body); }
+};
+
+/// The journal entry in the admin API's shape (`GET /_aqhook/requests`).
+boost::json::value to_json(const journal_entry& entry);
+
+} // namespace allquiet::webhook
