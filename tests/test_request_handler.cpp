@@ -44,17 +44,30 @@ struct fixture {
                      aqhook::receiver_settings settings = {})
         : state(config, std::move(settings)) {}
 
-    /// The handler's result, with a pending response (a listing, a wait) carried out.
-    aqhook::handler_result send(http_request request, std::string_view peer = "127.0.0.1") {
+    /// The handler's decision, flattened for the checks: the response (a pending one, such as a
+    /// listing or a wait, carried out), its delay, or the fault that answers nothing.
+    struct answered {
+        aqhook::response_ptr response;
+        std::chrono::milliseconds delay{0};
+        std::optional<aq::fault> fault_kind;
+        std::string_view verification;
+    };
+    answered send(http_request request, std::string_view peer = "127.0.0.1") {
         auto result = handle_request(state, request, peer);
-        if (!result.pending) return result;
-        boost::asio::io_context io;
-        const boost::asio::any_io_executor executor = io.get_executor();
-        result.pending->start({executor, executor},
-                              [&](aqhook::response_ptr r) { result.response = std::move(r); });
-        io.run();
-        result.pending.reset(); // its timer belongs to `io`
-        return result;
+        answered out{nullptr, {}, {}, result.verification};
+        if (const auto* answer = std::get_if<aqhook::send_response>(&result.decision)) {
+            out.response = answer->response;
+            out.delay = answer->delay;
+        } else if (const auto* withheld = std::get_if<aqhook::withhold_answer>(&result.decision)) {
+            out.fault_kind = withheld->kind;
+        } else {
+            boost::asio::io_context io; // the pending work's timer belongs to it: it ends here
+            const boost::asio::any_io_executor executor = io.get_executor();
+            std::get<aqhook::await_response>(result.decision)
+                .pending->start({executor, executor}, [&](aqhook::response_ptr r) { out.response = std::move(r); });
+            io.run();
+        }
+        return out;
     }
     std::vector<aq::journal_entry> entries() {
         std::vector<aq::journal_entry> out;
@@ -203,10 +216,10 @@ BOOST_AUTO_TEST_CASE(sequences_delays_and_faults_come_back_as_instructions) {
     BOOST_TEST(second.delay.count() == 25);
     BOOST_TEST(f.send(delivery("/flaky")).response->result_int() == 200u);
 
-    BOOST_TEST((f.send(delivery("/reset")).fault_kind == aqhook::fault::reset));
+    BOOST_TEST((f.send(delivery("/reset")).fault_kind == aq::fault::reset));
     BOOST_TEST((f.last().response.fault == aq::fault::reset));
     BOOST_TEST(!f.last().response.status);
-    BOOST_TEST((f.send(delivery("/hang")).fault_kind == aqhook::fault::timeout));
+    BOOST_TEST((f.send(delivery("/hang")).fault_kind == aq::fault::timeout));
     BOOST_TEST((f.last().response.fault == aq::fault::timeout));
 }
 
@@ -571,12 +584,12 @@ BOOST_AUTO_TEST_CASE(worker_jobs_cancelled_before_they_run_answer_503) {
     f.send(delivery("/h", "x"));
     auto request = admin_request(http::verb::get, "/_aqhook/requests");
     auto result = aqhook::handle_request(f.state, request, "127.0.0.1");
-    BOOST_TEST_REQUIRE(result.pending);
+    const auto& pending = std::get<aqhook::await_response>(result.decision).pending;
     boost::asio::io_context io; // the worker: it runs nothing until io.run()
     const boost::asio::any_io_executor executor = io.get_executor();
     aqhook::response_ptr answer;
-    result.pending->start({executor, executor}, [&](aqhook::response_ptr r) { answer = std::move(r); });
-    result.pending->cancel();
+    pending->start({executor, executor}, [&](aqhook::response_ptr r) { answer = std::move(r); });
+    pending->cancel();
     io.run();
     BOOST_TEST_REQUIRE(answer);
     BOOST_TEST(answer->result_int() == 503u);
@@ -781,7 +794,7 @@ BOOST_AUTO_TEST_CASE(a_pending_wait_is_answered_by_the_delivery_that_completes_i
     const boost::asio::any_io_executor executor = io.get_executor();
     http_request wait{http::verb::get, "/_aqhook/requests/wait?count=2&timeoutMs=600000", 11};
     wait.set(http::field::host, "localhost");
-    auto pending = handle_request(f.state, wait, "127.0.0.1").pending;
+    auto pending = std::get<aqhook::await_response>(handle_request(f.state, wait, "127.0.0.1").decision).pending;
     BOOST_TEST_REQUIRE(pending != nullptr);
     aqhook::response_ptr answer;
     pending->start({executor, executor}, [&](aqhook::response_ptr r) { answer = std::move(r); });

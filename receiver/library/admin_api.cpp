@@ -373,7 +373,8 @@ handler_result send_dummy(const admin_call& call) {
     auto dummy = dummy_delivery(call.request.body(), *call.state.config()->config);
     if (auto* problem = std::get_if<std::string>(&dummy)) return call.error(400, *problem);
     const auto answered = answer_delivery(call.state, std::get<http_request>(dummy), "127.0.0.1");
-    const unsigned status = answered.fault_kind ? 0u : answered.response->result_int();
+    const auto* answer = std::get_if<send_response>(&answered.decision);
+    const unsigned status = answer ? answer->response->result_int() : 0u; // 0: a fault answers nothing
     return call.respond(200, json::object{{"status", status}});
 }
 

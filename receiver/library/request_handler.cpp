@@ -157,18 +157,15 @@ chosen_response choose_rule(const receiver_config& config, const http_request& r
 
 // ---- build the response -------------------------------------------------------------------------
 
-handler_result build_response(const configured_response& chosen, const http_request& request,
-                              delivery_body& body) {
-    handler_result result;
-    result.delay = chosen.delay;
-    result.fault_kind = chosen.fault_kind;
-    if (!chosen.body_template) {
-        result.response = request.version() == 11 && request.keep_alive()
-                              ? chosen.fixed
-                              : std::make_shared<const http_response>(make_response(
-                                    chosen, request.version(), request.keep_alive(), chosen.body));
-        return result;
-    }
+handler_decision build_response(const configured_response& chosen, const http_request& request,
+                                delivery_body& body) {
+    if (chosen.fault_kind) return withhold_answer{*chosen.fault_kind};
+    if (!chosen.body_template)
+        return send_response{request.version() == 11 && request.keep_alive()
+                                 ? chosen.fixed
+                                 : std::make_shared<const http_response>(make_response(
+                                       chosen, request.version(), request.keep_alive(), chosen.body)),
+                             chosen.delay};
     static const json::value no_json = json::object();
     const auto* context = body.tree();
     aq::render_options options;
@@ -179,16 +176,12 @@ handler_result build_response(const configured_response& chosen, const http_requ
         problem = rendered.error();
     else if (chosen.template_is_patch)
         if (auto patch = aq::parse_patch(*rendered); !patch) problem = patch.error();
-    if (problem) { // the configuration's fault, not the sender's: 500 with the reason, journaled
-        result.response =
-            json_response(500, json::object{{"error", "response template: " + problem->message()}}, request);
-        result.delay = {};
-        result.fault_kind.reset();
-        return result;
-    }
-    result.response = std::make_shared<const http_response>(
-        make_response(chosen, request.version(), request.keep_alive(), std::move(*rendered)));
-    return result;
+    if (problem) // the configuration's fault, not the sender's: 500 with the reason, journaled
+        return send_response{
+            json_response(500, json::object{{"error", "response template: " + problem->message()}}, request)};
+    return send_response{std::make_shared<const http_response>(make_response(
+                             chosen, request.version(), request.keep_alive(), std::move(*rendered))),
+                         chosen.delay};
 }
 
 // ---- record -------------------------------------------------------------------------------------
@@ -203,7 +196,7 @@ std::vector<aq::header_field> header_fields(const http::fields& fields) {
 
 std::uint64_t record(aqhook::journal& journal, http_request& request, std::string source,
                      const aq::verification& verified, std::optional<std::string> rule,
-                     const handler_result& result) {
+                     const handler_decision& decision) {
     aq::journal_entry entry;
     entry.received_at = aq::timestamp::now();
     entry.remote_address = std::move(source);
@@ -213,12 +206,12 @@ std::uint64_t record(aqhook::journal& journal, http_request& request, std::strin
     entry.body = std::move(request.body()); // read for the last time
     entry.verification = verified;
     entry.rule = std::move(rule);
-    entry.response.fault = result.fault_kind;
-    entry.response.delay = result.delay;
-    if (result.response) {
-        if (!result.fault_kind) entry.response.status = result.response->result_int();
-        entry.response.headers = header_fields(*result.response);
-        entry.response.body = result.response->body();
+    if (const auto* withheld = std::get_if<withhold_answer>(&decision)) entry.response.fault = withheld->kind;
+    if (const auto* answer = std::get_if<send_response>(&decision)) {
+        entry.response.status = answer->response->result_int();
+        entry.response.headers = header_fields(*answer->response);
+        entry.response.body = answer->response->body();
+        entry.response.delay = answer->delay;
     }
     return journal.append(std::move(entry));
 }
@@ -237,6 +230,16 @@ handler_result refuse_source(const http_request& request) {
     return result;
 }
 
+handler_result refuse_unreadable(unsigned status, const std::string& reason, const http_request& request) {
+    auto result = respond_with(json_response(status, json::object{{"error", reason}}, request));
+    result.verification = "-";
+    return result;
+}
+
+handler_result internal_error(const http_request& request) {
+    return respond_with(json_response(500, json::object{{"error", "internal error"}}, request));
+}
+
 handler_result answer_delivery(receiver_state& state, http_request& request, std::string_view peer) {
     auto source = source_address(state.settings(), request, peer);
     if (!admitted(state.settings(), source)) return refuse_source(request);
@@ -248,16 +251,16 @@ handler_result answer_delivery(receiver_state& state, http_request& request, std
     if (verified.status() != verification_status::valid && !config.secrets.empty() &&
         config.policy == verification_policy::enforce) {
         // A test receiver tells the sender why: the point is to debug the signing side.
-        result.response = json_response(401, json::object{{"error", verified.error.message()}}, request);
+        result = respond_with(json_response(401, json::object{{"error", verified.error.message()}}, request));
     } else {
         delivery_body body(config, request.body());
         auto chosen = choose_rule(config, request, verified.status(), body);
-        result = build_response(*chosen.response, request, body);
+        result.decision = build_response(*chosen.response, request, body);
         rule = std::move(chosen.rule);
     }
     result.verification = to_string(verified.status());
     result.journal_id =
-        record(state.journal(), request, std::move(source), verified, std::move(rule), result);
+        record(state.journal(), request, std::move(source), verified, std::move(rule), result.decision);
     return result;
 }
 

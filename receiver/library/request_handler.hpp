@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <variant>
 
 namespace aqhook {
 
@@ -51,31 +52,42 @@ class pending_response {
     virtual void cancel() = 0;
 };
 
-/// What the network layer does with a request.
-struct handler_result {
-    /// Sent after `delay`; empty with a fault or a pending response.
+/// Send the response, after `delay`.
+struct send_response {
     response_ptr response;
     std::chrono::milliseconds delay{0};
-    std::optional<fault> fault_kind;
+};
+
+/// Answer nothing, as fault `reset` (close the connection at once) or `timeout` (hold it until the
+/// client gives up).
+struct withhold_answer {
+    fault kind;
+};
+
+/// The response comes when the pending work is done.
+struct await_response {
     std::shared_ptr<pending_response> pending;
-    /// For the log line: "valid", "invalid", "unsigned", or "admin".
+};
+
+/// What the handler decided to do with a request; the session carries it out.
+using handler_decision = std::variant<send_response, withhold_answer, await_response>;
+
+/// The decision, and what the session needs besides to log it and to journal a failed answer.
+struct handler_result {
+    handler_decision decision;
+    /// For the log line: "valid", "invalid", "unsigned", "admin", or "-" for a request refused
+    /// before it was read whole.
     std::string_view verification = "admin";
     /// The delivery's journal entry, to mark when its answer never reaches the client; 0 for none.
     std::uint64_t journal_id = 0;
 };
 
 /// A result that sends `response` at once.
-inline handler_result respond_with(response_ptr response) {
-    handler_result result;
-    result.response = std::move(response);
-    return result;
-}
+inline handler_result respond_with(response_ptr response) { return {send_response{std::move(response)}}; }
 
 /// A result whose response comes later.
 inline handler_result respond_later(std::shared_ptr<pending_response> pending) {
-    handler_result result;
-    result.pending = std::move(pending);
-    return result;
+    return {await_response{std::move(pending)}};
 }
 
 /// Handles one request against the shared state: an admin request, or a delivery, which is
@@ -91,6 +103,14 @@ bool refused_by_source(const receiver_state& state, const http::request_header<>
 /// That refusal: 403, and not journaled, so that refused peers cannot push deliveries out of the
 /// journal. A refused source costs no HMAC.
 handler_result refuse_source(const http_request& request);
+
+/// The answer to a request that cannot be read whole (its head is malformed or ambiguous, or it
+/// is larger than a limit): `status` with the reason, not journaled. `request` is the head as far
+/// as it was read; the connection closes after the answer.
+handler_result refuse_unreadable(unsigned status, const std::string& reason, const http_request& request);
+
+/// The answer when handling a request threw: 500, and the connection closes after it.
+handler_result internal_error(const http_request& request);
 
 /// The delivery path alone (the admin API's dummy delivery takes it too).
 handler_result answer_delivery(receiver_state& state, http_request& request, std::string_view source);

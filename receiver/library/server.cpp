@@ -220,7 +220,7 @@ class session : public std::enable_shared_from_this<session> {
         arm(server_.options.read_timeout, &session::close);
         http::async_read_header(
             socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
-                if (ec) return self->refuse_unreadable(ec);
+                if (ec) return self->cut_off(ec);
                 self->read_head();
             });
     }
@@ -230,7 +230,7 @@ class session : public std::enable_shared_from_this<session> {
         started_ = clock::now(); // for a refusal's log line; the body's arrival restarts it
         if (const auto problem = ambiguous_head(*parser_)) {
             keep_head_only();
-            return refuse(400, "malformed HTTP request: " + *problem);
+            return act(refuse_unreadable(400, "malformed HTTP request: " + *problem, request_));
         }
         if (refused_by_source(server_.state, parser_->get(), peer_)) {
             keep_head_only();
@@ -245,15 +245,21 @@ class session : public std::enable_shared_from_this<session> {
     }
 
     /// The request's head alone, for a request answered before its body is read (the body never
-    /// is: the connection closes after the answer).
+    /// is: the connection closes after the answer). A request whose head could not be read stands
+    /// as "-" in the log.
     void keep_head_only() {
-        request_ = http_request(parser_->get().base());
+        if (parser_->is_header_done()) {
+            request_ = http_request(parser_->get().base());
+        } else {
+            request_ = {};
+            request_.method_string("-");
+        }
         request_.keep_alive(false);
     }
 
     void read_body() {
         http::async_read(socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
-            if (ec) return self->refuse_unreadable(ec);
+            if (ec) return self->cut_off(ec);
             self->phase_ = phase::handling;
             self->started_ = clock::now();
             auto message = self->parser_->release();
@@ -268,31 +274,38 @@ class session : public std::enable_shared_from_this<session> {
             return handle_request(server_.state, request_, peer_);
         } catch (const std::exception&) {
             request_.keep_alive(false);
-            return respond_with(json_response(500, boost::json::object{{"error", "internal error"}}, request_));
+            return internal_error(request_);
         }
     }
 
+    /// Carries out the handler's decision.
     void act(handler_result result) {
         verification_ = result.verification;
         journal_id_ = result.journal_id;
-        response_ = std::move(result.response);
-        if (result.pending) return await(std::move(result.pending));
-        if (result.fault_kind == fault::reset) {
+        std::visit([this](auto& decision) { carry_out(decision); }, result.decision);
+    }
+
+    void carry_out(send_response& answer) {
+        response_ = std::move(answer.response);
+        if (answer.delay.count() == 0) return write_response();
+        phase_ = phase::delaying;
+        watch_for_hang_up();
+        arm(answer.delay, &session::write_response);
+    }
+
+    void carry_out(const withhold_answer& fault) {
+        if (fault.kind == fault::reset) {
             log(0, "reset");
             error_code ignored;
             socket_.set_option(net::socket_base::linger(true, 0), ignored);
             return close();
         }
-        if (result.fault_kind == fault::timeout) { // answer nothing until the client gives up
-            phase_ = phase::holding;
-            watch_for_hang_up();
-            return arm(server_.options.fault_hold_limit, &session::end_hold);
-        }
-        if (result.delay.count() == 0) return write_response();
-        phase_ = phase::delaying;
+        phase_ = phase::holding; // answer nothing until the client gives up
         watch_for_hang_up();
-        arm(result.delay, &session::write_response);
+        arm(server_.options.fault_hold_limit, &session::end_hold);
     }
+
+    void carry_out(await_response& later) { await(std::move(later.pending)); }
 
     void await(std::shared_ptr<pending_response> pending) {
         phase_ = phase::pending;
@@ -359,32 +372,24 @@ class session : public std::enable_shared_from_this<session> {
 
     /// Answers a request that cannot be read any further, then closes; a client that is gone
     /// is not answered.
-    void refuse_unreadable(error_code ec) {
+    void cut_off(error_code ec) {
         if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
             ec == net::error::eof || ec == net::error::connection_reset || ec == net::error::bad_descriptor)
             return close();
         started_ = clock::now();
-        if (parser_->is_header_done()) { // the log names the request whose body was refused
-            keep_head_only();
-        } else {
-            request_ = {};
-            request_.method_string("-");
-        }
-        if (ec == http::error::header_limit) return refuse(431, "request headers larger than the limit");
-        if (ec == http::error::body_limit) return refuse(413, "request body larger than the limit");
-        if (ec == http::error::buffer_overflow)
-            return refuse(400, "malformed HTTP request: a chunk line or trailer longer than " +
-                                   std::to_string(buffer_.max_size()) + " bytes");
-        refuse(400, "malformed HTTP request: " + ec.message());
+        keep_head_only(); // what follows on the connection is never read
+        const auto [status, reason] = why_unreadable(ec);
+        act(refuse_unreadable(status, reason, request_));
     }
 
-    /// Answers `request_` (its head, or a stand-in) with an error, then closes: what follows it on
-    /// the connection is never read.
-    void refuse(unsigned status, const std::string& reason) {
-        request_.keep_alive(false);
-        verification_ = "-";
-        response_ = json_response(status, boost::json::object{{"error", reason}}, request_);
-        write_response();
+    /// The status and reason for a request that `ec` cut off.
+    std::pair<unsigned, std::string> why_unreadable(error_code ec) const {
+        if (ec == http::error::header_limit) return {431, "request headers larger than the limit"};
+        if (ec == http::error::body_limit) return {413, "request body larger than the limit"};
+        if (ec == http::error::buffer_overflow)
+            return {400, "malformed HTTP request: a chunk line or trailer longer than " +
+                             std::to_string(buffer_.max_size()) + " bytes"};
+        return {400, "malformed HTTP request: " + ec.message()};
     }
 
     // The response is sent from a posted handler, after the other connections whose requests the

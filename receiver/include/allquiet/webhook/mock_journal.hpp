@@ -21,9 +21,9 @@
 
 namespace allquiet::webhook {
 
-/// The answer the receiver gave, or, with a fault, the one its rule held and never sent.
+/// The answer the receiver gave; with a fault, none.
 struct journal_response {
-    /// The status sent; empty when a fault meant no answer.
+    /// The status sent; empty when a fault meant no answer (headers and body are empty then too).
     std::optional<unsigned> status;
     std::vector<header_field> headers;
     std::string body;
