@@ -60,6 +60,12 @@ response_ptr error_response(unsigned status, std::string_view message, const htt
     return std::make_shared<const http_response>(error_message(status, message, request));
 }
 
+/// Why an admin request is refused: the status and the message of the answer.
+struct admin_error {
+    unsigned status;
+    std::string message;
+};
+
 /// One admin request on its way through a route.
 struct admin_call {
     receiver_state& state;
@@ -72,6 +78,7 @@ struct admin_call {
     handler_result error(unsigned status, std::string_view message) const {
         return respond_with(error_response(status, message, request));
     }
+    handler_result error(const admin_error& refused) const { return error(refused.status, refused.message); }
     /// A number from the query string, `fallback` when absent.
     std::optional<std::uint64_t> query_number(std::string_view name, std::uint64_t fallback,
                                               std::uint64_t min, std::uint64_t max) const {
@@ -334,10 +341,11 @@ handler_result replace_config(const admin_call& call) {
 /// a secret of its own, the form signs with the receiver's first (which it never sees); a
 /// receiver without secrets checks nothing, so the incident then goes unsigned.
 /// Returns the request, or why the form is wrong.
-std::variant<http_request, std::string> dummy_delivery(std::string_view form_json,
-                                                       const receiver_config& config) {
+boost::system::result<http_request, admin_error> dummy_delivery(std::string_view form_json,
+                                                                const receiver_config& config) {
+    auto bad_form = [](std::string message) { return admin_error{400, std::move(message)}; };
     const auto form = aq::detail::parse_json_text(form_json);
-    if (!form || !form->is_object()) return std::string("expected a JSON object");
+    if (!form || !form->is_object()) return bad_form("expected a JSON object");
     const auto& o = form->as_object();
     auto member = [&](std::string_view key, std::string_view fallback) -> std::optional<std::string> {
         const auto* v = o.if_contains(key);
@@ -348,12 +356,12 @@ std::variant<http_request, std::string> dummy_delivery(std::string_view form_jso
     const auto method = member("signingMethod", "allquiet");
     const auto secret = member("secret", "");
     const auto path = member("path", "/hooks/dummy");
-    if (!method || !secret || !path) return std::string("signingMethod, secret and path are strings");
+    if (!method || !secret || !path) return bad_form("signingMethod, secret and path are strings");
     if (path->empty() || path->front() != '/' || is_admin_target(*path) ||
         !aq::detail::is_field_value(*path) || path->find(' ') != std::string::npos)
-        return std::string("path must start with / and lie outside ") + std::string(admin_prefix);
+        return bad_form("path must start with / and lie outside " + std::string(admin_prefix));
     const auto signing = aq::signing_method_from_string(*method);
-    if (!signing && *method != "none") return std::string("signingMethod is allquiet, aws or none");
+    if (!signing && *method != "none") return bad_form("signingMethod is allquiet, aws or none");
     const std::string& key = !secret->empty() || config.secrets.empty() ? *secret : config.secrets.front();
 
     http_request request{http::verb::post, *path, 11};
@@ -371,8 +379,8 @@ std::variant<http_request, std::string> dummy_delivery(std::string_view form_jso
 
 handler_result send_dummy(const admin_call& call) {
     auto dummy = dummy_delivery(call.request.body(), *call.state.config()->config);
-    if (auto* problem = std::get_if<std::string>(&dummy)) return call.error(400, *problem);
-    const auto answered = answer_delivery(call.state, std::get<http_request>(dummy), "127.0.0.1");
+    if (!dummy) return call.error(dummy.error());
+    const auto answered = answer_delivery(call.state, *dummy, "127.0.0.1");
     const auto* answer = std::get_if<send_response>(&answered.decision);
     const unsigned status = answer ? answer->response->result_int() : 0u; // 0: a fault answers nothing
     return call.respond(200, json::object{{"status", status}});
@@ -468,19 +476,19 @@ std::optional<std::string_view> bearer_token(std::string_view authorization) {
 }
 
 /// Why the request may not use the admin API, or nothing when it may.
-std::optional<std::pair<unsigned, std::string>>
-refusal(const admin_access& access, const http_request& request, const admin_route& route) {
+std::optional<admin_error> refusal(const admin_access& access, const http_request& request,
+                                   const admin_route& route) {
     if (!host_allowed(access, text_of(request[http::field::host])))
-        return {{403, "the Host header does not name this receiver (see --admin-host)"}};
+        return admin_error{403, "the Host header does not name this receiver (see --admin-host)"};
     if (access.token && !route.open) {
         const auto token = bearer_token(text_of(request[http::field::authorization]));
         if (!token || !token_matches(*access.token, *token))
-            return {{401, "this receiver's admin API needs its token: Authorization: Bearer TOKEN"}};
+            return admin_error{401, "this receiver's admin API needs its token: Authorization: Bearer TOKEN"};
     }
     if (route.method != http::verb::get) {
         if (!is_json(text_of(request[http::field::content_type])))
-            return {{415, "a request that changes the receiver sends Content-Type: application/json"}};
-        if (cross_site(request)) return {{403, "cross-site requests may not change the receiver"}};
+            return admin_error{415, "a request that changes the receiver sends Content-Type: application/json"};
+        if (cross_site(request)) return admin_error{403, "cross-site requests may not change the receiver"};
     }
     return std::nullopt;
 }
@@ -549,7 +557,7 @@ handler_result handle_admin(receiver_state& state, const http_request& request) 
             continue;
         }
         if (auto refused = refusal(state.settings().admin, request, route))
-            return base.error(refused->first, refused->second);
+            return base.error(*refused);
         return route.handle(admin_call{state, request, *argument});
     }
     if (!allowed.empty()) return method_not_allowed(allowed, request);
