@@ -4,7 +4,6 @@
 #include <allquiet/webhook/error.hpp>
 
 #include <iostream>
-#include <map>
 
 namespace {
 
@@ -27,22 +26,22 @@ int main(int argc, char** argv) {
     program.require_subcommand(1);
     program.set_version_flag("--version", std::string("aqhook ") + ALLQUIET_WEBHOOK_VERSION);
     program.footer("'aqhook COMMAND --help' describes a command's options.");
-    const std::map<std::string, aqhook::command_runner> commands{
-        {"serve", aqhook::add_serve_command(program)},   {"render", aqhook::add_render_command(program)},
-        {"send", aqhook::add_send_command(program)},     {"replay", aqhook::add_replay_command(program)},
-        {"apply", aqhook::add_apply_command(program)},   {"sign", aqhook::add_sign_command(program)},
-        {"verify", aqhook::add_verify_command(program)},
-    };
+    int status = aqhook::exit_ok;
+    for (const auto add : {aqhook::add_serve_command, aqhook::add_render_command, aqhook::add_send_command,
+                           aqhook::add_replay_command, aqhook::add_apply_command, aqhook::add_sign_command,
+                           aqhook::add_verify_command}) {
+        // CLI11 runs the chosen subcommand's callback once the whole command line has parsed.
+        auto run = add(program);
+        program.get_subcommands({}).back()->callback([&status, run = std::move(run)] { status = run(); });
+    }
     try {
         program.parse(argc, argv);
+        return status;
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success))
             return program.exit(e); // help, version
         print_error(program, e.what(), true);
         return aqhook::exit_usage;
-    }
-    try {
-        return commands.at(program.get_subcommands().front()->get_name())();
     } catch (const aqhook::usage_error& e) {
         print_error(program, e.what(), true);
     } catch (const std::exception& e) { // input errors (aq::input_exception), files, the network

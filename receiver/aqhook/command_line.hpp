@@ -29,12 +29,6 @@ enum exit_code : int {
 /// What runs once a subcommand's options have parsed; returns the exit code.
 using command_runner = std::function<int()>;
 
-/// An option's value, or nothing when it was not given.
-inline std::optional<std::string> value_of(const CLI::Option* option) {
-    if (option->count() == 0) return std::nullopt;
-    return option->as<std::string>();
-}
-
 /// Declares a subcommand: its one-line summary (in `aqhook --help`) and the longer description
 /// under its own options.
 CLI::App& add_command(CLI::App& program, const std::string& name, const std::string& summary,

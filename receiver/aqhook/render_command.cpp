@@ -54,8 +54,8 @@ command_runner add_render_command(CLI::App& program) {
                     "description All Quiet would send. Without --incident the built-in sample is used.");
     auto options = std::make_shared<render_options>();
     add_template_option(command, options->template_path);
-    auto* incident =
-        command.add_option("--incident", "the incident, as the public API returns it")->type_name("FILE");
+    command.add_option("--incident", options->incident_path, "the incident, as the public API returns it")
+        ->type_name("FILE");
     command
         .add_option("--show", options->show,
                     "request: the description as JSON; text: the rendered text as is; http: the HTTP request")
@@ -63,10 +63,7 @@ command_runner add_render_command(CLI::App& program) {
         ->type_name("request|text|http")
         ->capture_default_str();
     command.add_flag("--strict", options->strict, "report missing values instead of rendering nothing");
-    return [options, incident] {
-        options->incident_path = value_of(incident);
-        return render(*options);
-    };
+    return [options] { return render(*options); };
 }
 
 } // namespace aqhook

@@ -20,33 +20,33 @@ namespace {
 
 /// How a delivery is sent: the options of send and replay.
 struct delivery_settings {
-    CLI::Option* url = nullptr;
-    CLI::Option* signing_method = nullptr;
+    std::optional<std::string> url;
+    std::optional<std::string> signing_method;
     secret_options secrets;
     unsigned timeout_seconds = 30;
-    CLI::Option* ca_file = nullptr;
+    std::optional<std::string> ca_file;
     bool insecure = false;
 
     void declare(CLI::App& command) {
-        url = command.add_option("--url", "send here instead of the template's url")->type_name("URL");
-        signing_method = command.add_option("--signing-method", "sign with this method (needs --secret)")
-                             ->check(CLI::IsMember({"allquiet", "aws"}))
-                             ->type_name("allquiet|aws");
+        command.add_option("--url", url, "send here instead of the template's url")->type_name("URL");
+        command.add_option("--signing-method", signing_method, "sign with this method (needs --secret)")
+            ->check(CLI::IsMember({"allquiet", "aws"}))
+            ->type_name("allquiet|aws");
         secrets.declare(command, false);
         command.add_option("--timeout", timeout_seconds, "for the whole exchange, in seconds")
             ->type_name("SECONDS")
             ->check(CLI::Range(1, 3600))
             ->capture_default_str();
-        ca_file = command.add_option("--ca-file", "also trust the certificate authorities in this PEM file")
-                      ->type_name("FILE");
+        command.add_option("--ca-file", ca_file, "also trust the certificate authorities in this PEM file")
+            ->type_name("FILE");
         command.add_flag("--insecure", insecure, "do not check the server's certificate");
     }
 
     aq::delivery_options options() const {
         aq::delivery_options out;
         const auto secret_list = secrets.collect();
-        if (const auto method = value_of(signing_method)) {
-            out.signing_method = aq::signing_method_from_string(*method);
+        if (signing_method) {
+            out.signing_method = aq::signing_method_from_string(*signing_method);
             if (secret_list.size() != 1)
                 throw usage_error("signing needs exactly one --secret or --secret-file");
             out.secret = secret_list.front();
@@ -54,7 +54,7 @@ struct delivery_settings {
             throw usage_error("--secret needs --signing-method");
         }
         out.timeout = std::chrono::seconds(timeout_seconds);
-        out.ca_file = value_of(ca_file);
+        out.ca_file = ca_file;
         out.verify_certificates = !insecure;
         return out;
     }
@@ -64,10 +64,10 @@ struct delivery_settings {
                                    const boost::json::value& context) const {
         auto description = aq::render_request(request_template, context);
         if (!description) throw usage_error("rendering: " + description.error().message());
-        if (const auto given = value_of(url)) {
-            if (const auto parsed = aq::parse_http_url(*given); !parsed)
+        if (url) {
+            if (const auto parsed = aq::parse_http_url(*url); !parsed)
                 throw usage_error("--url: " + parsed.error().message());
-            description->url = *given;
+            description->url = *url;
         }
         return std::move(*description);
     }
@@ -109,10 +109,10 @@ void print_patched(std::ostream& out, const aq::incident& before, const aq::inci
 
 struct send_options {
     std::string template_path;
-    CLI::Option* incident = nullptr;
+    std::optional<std::string> incident_path;
     delivery_settings delivery;
     bool apply = false;
-    CLI::Option* output_incident = nullptr;
+    std::optional<std::string> output_incident;
     bool ignore_allowed_intents = false;
 };
 
@@ -131,7 +131,7 @@ bool show_delivery(const aq::delivery& sent) {
 }
 
 int send(const send_options& given) {
-    const auto [document, incident] = load_incident(value_of(given.incident));
+    const auto [document, incident] = load_incident(given.incident_path);
     const auto description =
         given.delivery.render(load_template(given.template_path), aq::template_context(document));
     const auto sent = aq::deliver(description, given.delivery.options());
@@ -151,7 +151,7 @@ int send(const send_options& given) {
     } else {
         std::cout << "\n== The answer has no body: no patch, the incident stays as it is\n";
     }
-    if (const auto path = value_of(given.output_incident)) {
+    if (const auto& path = given.output_incident) {
         std::ofstream out(*path, std::ios::binary);
         if (!(out << boost::json::serialize(aq::to_json(*patched)) << "\n"))
             throw usage_error("--output-incident: cannot write " + *path);
@@ -228,14 +228,14 @@ command_runner add_send_command(CLI::App& program) {
             bad_input_exit_code + ", an --output-incident that cannot be written");
     auto options = std::make_shared<send_options>();
     add_template_option(command, options->template_path);
-    options->incident =
-        command.add_option("--incident", "the incident (default: the built-in sample)")->type_name("FILE");
+    command.add_option("--incident", options->incident_path, "the incident (default: the built-in sample)")
+        ->type_name("FILE");
     options->delivery.declare(command);
     auto* apply_flag = command.add_flag("--apply", options->apply,
                                         "apply the answer's patch and show the incident after it");
-    options->output_incident = command.add_option("--output-incident", "write the patched incident here")
-                                   ->type_name("FILE")
-                                   ->needs(apply_flag);
+    command.add_option("--output-incident", options->output_incident, "write the patched incident here")
+        ->type_name("FILE")
+        ->needs(apply_flag);
     command.add_flag("--ignore-allowed-intents", options->ignore_allowed_intents,
                      "with --apply, accept intents the incident's allowedIntents lacks");
     return [options] { return send(*options); };

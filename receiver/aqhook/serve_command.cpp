@@ -36,37 +36,36 @@ struct serve_options {
     aq::mock_receiver_options receiver;
     unsigned read_timeout_seconds =
         static_cast<unsigned>(std::chrono::duration_cast<std::chrono::seconds>(receiver.read_timeout).count());
-    CLI::Option* config = nullptr;
+    std::optional<std::string> config;
     secret_options secrets;
-    CLI::Option* signing_method = nullptr;
-    CLI::Option* tolerance = nullptr;
+    std::optional<std::string> signing_method;
+    std::optional<std::int64_t> tolerance_seconds;
     bool no_tolerance = false;
-    CLI::Option* policy = nullptr;
-    CLI::Option* allow_ips = nullptr;
-    CLI::Option* admin_token_file = nullptr;
+    std::optional<std::string> policy;
+    std::optional<std::string> allow_ips;
+    std::optional<std::string> admin_token_file;
     bool quiet = false;
 };
 
 void declare_receiving_options(CLI::App& command, serve_options& o) {
-    o.config =
-        command.add_option("--config", "configuration document (see docs/receiver.md)")->type_name("FILE");
+    command.add_option("--config", o.config, "configuration document (see docs/receiver.md)")->type_name("FILE");
     command.add_option("--host", o.receiver.host, "address to listen on")->type_name("ADDR")->capture_default_str();
     command.add_option("--port", o.receiver.port, "port to listen on; 0 takes a free one")
         ->type_name("N")
         ->capture_default_str();
     o.secrets.declare(command, true);
-    o.signing_method =
-        command.add_option("--signing-method", "accepted signing methods (overrides the file)")
-            ->check(CLI::IsMember({"any", "allquiet", "aws"}))
-            ->type_name("any|allquiet|aws");
-    o.tolerance = command.add_option("--tolerance", "timestamp tolerance both ways (overrides the file)")
-                      ->check(CLI::Range(0, 31'536'000))
-                      ->type_name("SECONDS");
+    command.add_option("--signing-method", o.signing_method, "accepted signing methods (overrides the file)")
+        ->check(CLI::IsMember({"any", "allquiet", "aws"}))
+        ->type_name("any|allquiet|aws");
+    auto* tolerance =
+        command.add_option("--tolerance", o.tolerance_seconds, "timestamp tolerance both ways (overrides the file)")
+            ->check(CLI::Range(0, 31'536'000))
+            ->type_name("SECONDS");
     command.add_flag("--no-tolerance", o.no_tolerance, "accept any timestamp (for replaying old deliveries)")
-        ->excludes(o.tolerance);
-    o.policy = command.add_option("--policy", "answer 401 to bad signatures, or only journal them")
-                   ->check(CLI::IsMember({"enforce", "record"}))
-                   ->type_name("enforce|record");
+        ->excludes(tolerance);
+    command.add_option("--policy", o.policy, "answer 401 to bad signatures, or only journal them")
+        ->check(CLI::IsMember({"enforce", "record"}))
+        ->type_name("enforce|record");
     command.add_option("--max-body", o.receiver.max_body, "largest request body accepted; larger gets 413")
         ->type_name("BYTES")
         ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 32))
@@ -84,10 +83,10 @@ void declare_receiving_options(CLI::App& command, serve_options& o) {
     command.add_option("--threads", o.receiver.threads, "I/O threads (default: one per core)")
         ->type_name("N")
         ->check(CLI::Range(1, 256));
-    o.allow_ips = command
-                      .add_option("--allow-ips",
-                                  "All Quiet's outbound address list ({\"ips\": [...]}); other peers get 403")
-                      ->type_name("FILE");
+    command
+        .add_option("--allow-ips", o.allow_ips,
+                    "All Quiet's outbound address list ({\"ips\": [...]}); other peers get 403")
+        ->type_name("FILE");
     command.add_flag("--trust-forwarded-for", o.receiver.trust_forwarded_for,
                      "take the source address from the last X-Forwarded-For hop");
     command.add_flag("--quiet", o.quiet, "no request log on standard error");
@@ -108,19 +107,18 @@ void declare_journal_and_admin_options(CLI::App& command, serve_options& o) {
         .add_option("--admin-host", o.receiver.admin_hosts,
                     "a host name admin requests may use besides IP addresses and localhost (repeatable)")
         ->type_name("NAME");
-    o.admin_token_file =
-        command
-            .add_option("--admin-token-file",
-                        "admin requests need Authorization: Bearer <the file's first line>; "
-                        "without it, a --host other than loopback gets a random token, printed "
-                        "in the admin URL")
-            ->type_name("FILE");
+    command
+        .add_option("--admin-token-file", o.admin_token_file,
+                    "admin requests need Authorization: Bearer <the file's first line>; "
+                    "without it, a --host other than loopback gets a random token, printed "
+                    "in the admin URL")
+        ->type_name("FILE");
 }
 
 /// The first line of --admin-token-file without the blanks around it (an editor's trailing
 /// spaces, a CRLF line end), refused when it cannot guard the admin API.
 std::optional<std::string> admin_token_from(const serve_options& o) {
-    const auto path = value_of(o.admin_token_file);
+    const auto& path = o.admin_token_file;
     if (!path) return std::nullopt;
     const auto content = read_file_or_stdin(*path, "--admin-token-file");
     constexpr std::string_view blanks = " \t\v\f";
@@ -144,12 +142,12 @@ aq::address_list allowed_sources_from(const std::string& path) {
 /// them, then what only the program has (the overrides of the configuration file's members).
 receiver_settings settings_from(serve_options& o) {
     o.receiver.extra_secrets = o.secrets.collect();
-    if (const auto path = value_of(o.allow_ips)) o.receiver.allowed_sources = allowed_sources_from(*path);
+    if (o.allow_ips) o.receiver.allowed_sources = allowed_sources_from(*o.allow_ips);
     o.receiver.admin_token = admin_token_from(o);
     auto settings = settings_of(o.receiver);
-    settings.overrides.signing_method = value_of(o.signing_method);
-    settings.overrides.policy = value_of(o.policy);
-    if (o.tolerance->count()) settings.overrides.tolerance_seconds = o.tolerance->as<std::int64_t>();
+    settings.overrides.signing_method = o.signing_method;
+    settings.overrides.policy = o.policy;
+    if (o.tolerance_seconds) settings.overrides.tolerance_seconds = *o.tolerance_seconds;
     if (o.no_tolerance) settings.overrides.tolerance_seconds = nullptr;
     return settings;
 }
@@ -282,11 +280,11 @@ int serve(serve_options& o) {
     boost::system::error_code host_error;
     boost::asio::ip::make_address(host, host_error);
     if (host_error) throw usage_error("--host: '" + host + "' is not an IP address");
-    const auto config_path = value_of(o.config);
+    const auto& config_path = o.config;
     const std::string config_text =
         config_path ? read_file_or_stdin(*config_path, "--config") : std::string(default_config_json);
     auto settings = settings_from(o);
-    const bool token_in_url = settings.admin.token && !o.admin_token_file->count();
+    const bool token_in_url = settings.admin.token && !o.admin_token_file;
     std::optional<receiver_state> state;
     try {
         state.emplace(config_text, std::move(settings));
