@@ -185,4 +185,9 @@ bool journal::wait_for(std::size_t count, std::chrono::milliseconds timeout) con
     return grown_.wait_for(lock, timeout, [&] { return entries_.size() >= count; });
 }
 
+bool journal::wait_for_id(std::uint64_t id, std::chrono::steady_clock::time_point deadline) const {
+    std::unique_lock lock(mutex_);
+    return grown_.wait_until(lock, deadline, [&] { return next_id_ > id; });
+}
+
 } // namespace aqhook

@@ -72,6 +72,10 @@ class journal {
     /// Blocks until the journal holds `count` entries; false when `timeout` passes first.
     bool wait_for(std::size_t count, std::chrono::milliseconds timeout) const;
 
+    /// Blocks until an entry with id `id` or above is appended (pass `ids().second`, read before a
+    /// listing, to wait for any entry that listing lacks); false when `deadline` passes first.
+    bool wait_for_id(std::uint64_t id, std::chrono::steady_clock::time_point deadline) const;
+
   private:
     struct stored {
         journal_entry_ptr entry;

@@ -14,7 +14,9 @@ aq::result<std::shared_ptr<const loaded_config>> receiver_state::load(std::strin
     options.secrets = (*config)->secrets;
     options.methods = (*config)->methods;
     options.tolerance = (*config)->tolerance;
-    return std::make_shared<const loaded_config>(loaded_config{*config, aq::verifier(std::move(options))});
+    auto rule_matches = std::make_unique<std::atomic<std::uint64_t>[]>((*config)->rules.size());
+    return std::make_shared<const loaded_config>(
+        loaded_config{*config, aq::verifier(std::move(options)), std::move(rule_matches)});
 }
 
 std::optional<aq::input_error> receiver_state::replace_config(std::string_view config_json) {

@@ -9,6 +9,8 @@
 #include <allquiet/webhook/address_list.hpp>
 #include <allquiet/webhook/signature.hpp>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,6 +24,12 @@ namespace aqhook {
 struct loaded_config {
     std::shared_ptr<const receiver_config> config;
     aq::verifier verifier;
+    /// How many deliveries each rule (by position) has matched since this configuration was
+    /// loaded: a replacement starts from zero.
+    std::unique_ptr<std::atomic<std::uint64_t>[]> rule_matches;
+
+    void count_match(std::size_t rule) const { rule_matches[rule].fetch_add(1, std::memory_order_relaxed); }
+    std::uint64_t matches_of(std::size_t rule) const { return rule_matches[rule].load(std::memory_order_relaxed); }
 };
 
 /// Who may use the admin surface (`/_aqhook/*`; docs/security.md, "The admin surface").

@@ -148,11 +148,15 @@ struct chosen_response {
     std::optional<std::string> rule; ///< the name of the rule that matched; empty for the default
 };
 
-chosen_response choose_rule(const receiver_config& config, const http_request& request,
+chosen_response choose_rule(const loaded_config& loaded, const http_request& request,
                             verification_status verification, delivery_body& body) {
-    for (const auto& r : config.rules)
-        if (rule_matches(r.match, request, verification, body)) return {&r.respond.next(), r.name};
-    return {&config.fallback.next(), std::nullopt};
+    const auto& rules = loaded.config->rules;
+    for (std::size_t i = 0; i < rules.size(); ++i)
+        if (rule_matches(rules[i].match, request, verification, body)) {
+            loaded.count_match(i);
+            return {&rules[i].respond.next(), rules[i].name};
+        }
+    return {&loaded.config->fallback.next(), std::nullopt};
 }
 
 // ---- build the response -------------------------------------------------------------------------
@@ -254,7 +258,7 @@ handler_result answer_delivery(receiver_state& state, http_request& request, std
         result = respond_with(json_response(401, json::object{{"error", verified.error.message()}}, request));
     } else {
         delivery_body body(config, request.body());
-        auto chosen = choose_rule(config, request, verified.status(), body);
+        auto chosen = choose_rule(*loaded, request, verified.status(), body);
         result.decision = build_response(*chosen.response, request, body);
         rule = std::move(chosen.rule);
     }
