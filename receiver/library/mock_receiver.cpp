@@ -1,10 +1,15 @@
 // The in-process receiver: the same state, handler and server as `aqhook serve`.
 #include "admin_api.hpp"
+#include "expectations_internal.hpp"
 #include "receiver_options.hpp"
 
 #include <allquiet/webhook/mock_receiver.hpp>
 
+#include <cstdlib>
+#include <exception>
+#include <iostream>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace aqhook {
 
@@ -40,18 +45,65 @@ namespace allquiet::webhook {
 
 struct mock_receiver::impl {
     impl(std::string_view config_json, mock_receiver_options options)
-        : state(config_json, aqhook::settings_of(options)), listener(state, aqhook::server_options_of(options)) {
+        : state(config_json, aqhook::settings_of(options)), listener(state, aqhook::server_options_of(options)),
+          strict(options.strict), strict_reporter(std::move(options.strict_reporter)) {
         listener.start(options.threads);
     }
 
+    /// The journal, newest first: what every reading of it lists.
+    std::vector<aqhook::journal_entry_ptr> listing() const { return state.journal().list(); }
+
     aqhook::receiver_state state;
     aqhook::server listener;
+    bool strict;
+    std::function<void(const expectation_result&)> strict_reporter;
 };
+
+namespace {
+
+std::vector<const journal_entry*> pointers(const std::vector<aqhook::journal_entry_ptr>& listing) {
+    std::vector<const journal_entry*> out;
+    out.reserve(listing.size());
+    for (const auto& entry : listing)
+        out.push_back(entry.get());
+    return out;
+}
+
+/// A strict receiver's report with no reporter to take it: the test must not pass.
+void report_to_stderr_and_abort(const expectation_result& verdict) noexcept {
+    std::cerr << "strict mock_receiver: " << verdict << std::flush;
+    if (std::uncaught_exceptions() == 0) std::abort(); // when unwinding, the test fails already
+}
+
+} // namespace
 
 mock_receiver::mock_receiver(std::string_view config_json, mock_receiver_options options)
     : impl_(std::make_unique<impl>(config_json, std::move(options))) {}
 
-mock_receiver::~mock_receiver() { stop(); }
+mock_receiver::~mock_receiver() { finish(); }
+
+mock_receiver::mock_receiver(mock_receiver&& other) noexcept = default;
+
+mock_receiver& mock_receiver::operator=(mock_receiver&& other) noexcept {
+    if (this != &other) {
+        finish();
+        impl_ = std::move(other.impl_);
+    }
+    return *this;
+}
+
+void mock_receiver::finish() noexcept {
+    if (!impl_) return; // moved from
+    stop(); // deliveries in flight are journaled before the verdict
+    if (impl_->strict)
+        if (const auto verdict = unmatched(); !verdict) {
+            if (impl_->strict_reporter)
+                impl_->strict_reporter(verdict);
+            else
+                report_to_stderr_and_abort(verdict);
+        }
+    impl_.reset();
+}
 
 std::string mock_receiver::url() const { return aqhook::listening_url(impl_->listener.host(), port()); }
 
@@ -67,7 +119,7 @@ std::optional<input_error> mock_receiver::set_config(std::string_view config_jso
 
 std::vector<journal_entry> mock_receiver::journal() const {
     std::vector<journal_entry> entries;
-    for (const auto& entry : impl_->state.journal().list())
+    for (const auto& entry : impl_->listing())
         entries.push_back(*entry);
     return entries;
 }
@@ -76,6 +128,40 @@ std::optional<std::vector<journal_entry>> mock_receiver::wait_for(std::size_t co
                                                                   std::chrono::milliseconds timeout) const {
     if (!impl_->state.journal().wait_for(count, timeout)) return std::nullopt;
     return journal();
+}
+
+expectation_result mock_receiver::expect(delivery_count count, const request_match& match,
+                                         std::chrono::milliseconds timeout) const {
+    if (const auto problem = match_problem(match))
+        throw std::invalid_argument("expectation " + describe(match) + ": " + *problem);
+    const auto& journal = impl_->state.journal();
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::unordered_map<std::uint64_t, bool> matched_by_id; // entries never change what was received
+    for (;;) {
+        const auto next_id = journal.ids().second; // read first: what the listing lacks wakes the wait
+        const auto listing = impl_->listing();
+        std::size_t matched = 0;
+        for (const auto& entry : listing) {
+            const auto [known, fresh] = matched_by_id.try_emplace(entry->id);
+            if (fresh) known->second = matches(match, *entry);
+            matched += known->second ? 1 : 0;
+        }
+        if (!count.worth_waiting(matched)) return aqhook::judge(pointers(listing), count, match);
+        if (!journal.wait_for_id(next_id, deadline))
+            return aqhook::judge(pointers(impl_->listing()), count, match, timeout);
+    }
+}
+
+expectation_result mock_receiver::unmatched() const {
+    const auto listing = impl_->listing();
+    std::vector<const journal_entry*> unmatched;
+    for (const auto& entry : listing)
+        if (!entry->rule) unmatched.push_back(entry.get());
+    const auto loaded = impl_->state.config();
+    std::vector<std::string> unused_rules;
+    for (std::size_t i = 0; i < loaded->config->rules.size(); ++i)
+        if (loaded->matches_of(i) == 0) unused_rules.push_back(loaded->config->rules[i].name);
+    return aqhook::strict_verdict(unmatched, unused_rules);
 }
 
 void mock_receiver::clear_journal() { impl_->state.journal().clear(); }

@@ -5,6 +5,8 @@
 //         "default": {"patch": {"operations": {"appendIntent": {"intent": "Resolved"}}}}})");
 //     send_deliveries_to(receiver.url() + "/hooks/aq");
 //     auto entries = receiver.wait_for(2, std::chrono::seconds(5)).value();
+//     auto met = receiver.expect(aq::exactly(2), aq::request_match().post().path("/hooks/*"));
+//     if (!met) std::cerr << met; // the report: what matched, and the nearest that did not
 //
 // Link with the meson dependency `allquiet-webhook-receiver`.
 #pragma once
@@ -13,6 +15,7 @@
 #include <allquiet/webhook/mock_journal.hpp>
 #include <allquiet/webhook/detail/http_syntax.hpp>
 #include <allquiet/webhook/error.hpp>
+#include <allquiet/webhook/expectations.hpp>
 #include <allquiet/webhook/header_field.hpp>
 #include <allquiet/webhook/incident.hpp>
 #include <allquiet/webhook/signing_method.hpp>
@@ -59,6 +62,14 @@ struct mock_receiver_options {
     std::optional<std::string> admin_token;
     /// Receives one JSON log line per request, from a thread of its own; none by default.
     std::function<void(std::string_view)> log;
+    /// Strict mode: at destruction, `unmatched()` must be met (every delivery matched a rule, and
+    /// every rule of the configuration in force matched a delivery), or it is reported.
+    bool strict = false;
+    /// Where a strict receiver reports an unmet `unmatched()`, from its destructor (so it must not
+    /// throw); testing/boost_test.hpp and testing/gtest.hpp make one that fails the test. Without
+    /// one, the report goes to stderr and the process aborts, unless an exception is already
+    /// unwinding the stack.
+    std::function<void(const expectation_result&)> strict_reporter;
 };
 
 /// The receiver of `aqhook serve`, running on background threads of this process.
@@ -70,9 +81,13 @@ class mock_receiver {
     /// characters or bytes outside ASCII), and `boost::system::system_error` when it cannot listen.
     explicit mock_receiver(std::string_view config_json = R"({})", mock_receiver_options options = {});
 
-    /// Stops, letting requests in flight finish.
+    /// Stops, letting requests in flight finish; then, when strict, reports an unmet `unmatched()`.
     ~mock_receiver();
 
+    /// A moved-from receiver may only be destroyed or assigned to: it does nothing when destroyed.
+    mock_receiver(mock_receiver&& other) noexcept;
+    /// Finishes this receiver as the destructor does, then takes `other`'s.
+    mock_receiver& operator=(mock_receiver&& other) noexcept;
     mock_receiver(const mock_receiver&) = delete;
     mock_receiver& operator=(const mock_receiver&) = delete;
 
@@ -94,6 +109,20 @@ class mock_receiver {
     std::optional<std::vector<journal_entry>> wait_for(std::size_t count,
                                                        std::chrono::milliseconds timeout) const;
 
+    /// Counts the deliveries in the journal that meet `match` and judges the count, waiting for
+    /// deliveries up to `timeout` without sleeping: `at_least(n)` and `exactly(n)` return as soon
+    /// as `n` match (so `exactly` cannot see a delivery that comes later), `at_most` and `never`
+    /// judge at once. Counts what the journal holds (the newest `journal_size` entries, within
+    /// `journal_max_bytes`). Throws `std::invalid_argument` for a match that cannot hold
+    /// (`match_problem`).
+    expectation_result expect(delivery_count count, const request_match& match,
+                              std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
+
+    /// Strict mode's verdict, now: met when every delivery in the journal matched a rule (none was
+    /// answered by the default, or refused for its signature) and every rule of the configuration
+    /// in force matched a delivery since it was loaded.
+    expectation_result unmatched() const;
+
     /// Empties the journal.
     void clear_journal();
 
@@ -102,6 +131,9 @@ class mock_receiver {
 
   private:
     struct impl;
+    /// Stops and reports as the destructor does; leaves the receiver moved-from.
+    void finish() noexcept;
+
     std::unique_ptr<impl> impl_;
 };
 
