@@ -1,6 +1,7 @@
-// Expectations on what the mock receiver received, and strict mode.
+// Expectations on what the mock receiver received, strict mode, and the Boost.Test helpers.
 #include <allquiet/webhook/expectations.hpp>
 #include <allquiet/webhook/mock_receiver.hpp>
+#include <allquiet/webhook/testing/boost_test.hpp>
 
 #include "http_client.hpp"
 #include "test_support.hpp"
@@ -337,6 +338,25 @@ BOOST_AUTO_TEST_CASE(a_moved_receiver_serves_on_and_the_moved_from_one_does_noth
         BOOST_TEST(captured.reports->empty());
     }
     BOOST_TEST(captured.reports->empty()); // every rule matched; the moved-from ones reported nothing
+}
+
+// The helper's failure: run inside this test, with its log captured; the test expects the failures.
+BOOST_AUTO_TEST_CASE(the_boost_test_helpers_fail_with_the_report, *boost::unit_test::expected_failures(2)) {
+    std::ostringstream log;
+    boost::unit_test::unit_test_log.set_stream(log);
+    {
+        aq::mock_receiver_options options;
+        options.strict = true;
+        options.strict_reporter = aq::boost_test::strict_reporter();
+        aq::mock_receiver receiver(two_rules, options);
+        BOOST_TEST(aq::boost_test::met(receiver.expect(aq::at_least(1), aq::request_match().get(), 0ms)));
+    }
+    boost::unit_test::unit_test_log.set_stream(std::cout);
+    BOOST_TEST(contains(log.str(), "expected at least 1: GET\nnothing was received after waiting 0 ms\n"));
+    BOOST_TEST(contains(log.str(), "strict mock_receiver (reporter from "));
+    BOOST_TEST(contains(log.str(), "  \"hooks\"\n  \"never used\"\n"));
+
+    BOOST_TEST(aq::boost_test::met(aq::check_expectation({}, aq::never(), aq::request_match())));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
