@@ -268,4 +268,42 @@ BOOST_AUTO_TEST_CASE(thousands_of_json_conditions_load_in_linear_time) {
     BOOST_TEST(large < 30.0);
 }
 
+BOOST_AUTO_TEST_CASE(a_rule_takes_part_in_a_scenario) {
+    const auto config = parse_receiver_config(with_rule(R"({"name": "first",
+        "scenario": {"name": "retry", "whenState": "Started", "setState": "failed once"},
+        "respond": {"status": 503}})"))
+                            .value();
+    BOOST_TEST_REQUIRE(config->rules.at(0).scenario.has_value());
+    BOOST_TEST((*config->rules[0].scenario == aq::scenario_step{"retry", "Started", "failed once"}));
+    const auto named_only = parse_receiver_config(with_rule(R"({"scenario": {"name": "s"}, "respond": {}})"));
+    BOOST_TEST((*named_only.value()->rules.at(0).scenario == aq::scenario_step{"s", {}, {}}));
+    BOOST_TEST(!parse_receiver_config(with_rule(R"({"respond": {}})")).value()->rules.at(0).scenario);
+
+    // A name and a state are 1 to 256 bytes, as the admin API takes them.
+    const std::string longest(aqhook::max_scenario_text, 's');
+    BOOST_TEST(parse_receiver_config(with_rule(R"({"scenario": {"name": ")" + longest +
+                                               R"(", "setState": ")" + longest + R"("}, "respond": {}})"))
+                   .has_value());
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"scenario": {"name": "s", "setState": ")" + longest +
+                                                     R"(s"}, "respond": {}})")),
+                     error::out_of_range, "/rules/0/scenario/setState");
+    CHECK_FAILS_WITH(
+        parse_receiver_config(with_rule(R"({"scenario": {"name": "s", "whenState": ""}, "respond": {}})")),
+        error::out_of_range, "/rules/0/scenario/whenState");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"scenario": {"name": ""}, "respond": {}})")),
+                     error::out_of_range, "/rules/0/scenario/name");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"scenario": {"whenState": "a"}, "respond": {}})")),
+                     error::missing_member, "/rules/0/scenario/name");
+    CHECK_FAILS_WITH(
+        parse_receiver_config(with_rule(R"({"scenario": {"name": "s", "state": "a"}, "respond": {}})")),
+        error::unknown_member, "/rules/0/scenario/state");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"scenario": {"name": 1}, "respond": {}})")),
+                     error::wrong_type, "/rules/0/scenario/name");
+    CHECK_FAILS_WITH(parse_receiver_config(with_rule(R"({"scenario": "retry", "respond": {}})")),
+                     error::wrong_type, "/rules/0/scenario");
+    const auto named = parse_receiver_config(with_rule(R"({"name": "r", "scenario": {}, "respond": {}})"));
+    BOOST_TEST_REQUIRE(named.has_error());
+    BOOST_TEST(named.error().detail.find("in rule 'r'") == 0u, named.error().detail);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -10,6 +10,10 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <atomic>
+#include <latch>
+#include <thread>
+
 BOOST_AUTO_TEST_SUITE(test_request_handler)
 
 namespace aq = allquiet::webhook;
@@ -824,6 +828,151 @@ BOOST_AUTO_TEST_CASE(glob_paths) {
     BOOST_TEST(glob_match("/a*b*c", "/aXXbYYc"));
     BOOST_TEST(!glob_match("/a*b*c", "/aXXbYY"));
     BOOST_TEST(glob_match("/**", "/anything"));
+}
+
+namespace {
+
+// Two rules script one scenario, a third watches it, and another scenario moves in any state.
+const std::string scenario_config = R"({"rules": [
+    {"name": "first", "match": {"path": "/a"},
+     "scenario": {"name": "retry", "whenState": "Started", "setState": "failed once"}, "respond": {"status": 503}},
+    {"name": "second", "match": {"path": "/a"},
+     "scenario": {"name": "retry", "whenState": "failed once", "setState": "done"}, "respond": {"status": 201}},
+    {"name": "watch", "match": {"path": "/c"},
+     "scenario": {"name": "retry", "whenState": "done"}, "respond": {"status": 204}},
+    {"name": "any state", "match": {"path": "/b"},
+     "scenario": {"name": "two words", "setState": "b seen"}, "respond": {"status": 202}}],
+  "default": {"status": 200}})";
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(scenario_rules_answer_in_their_state_and_move_it) {
+    fixture f(scenario_config);
+    auto status = [&](std::string target) {
+        return f.send(delivery(std::move(target))).response->result_int();
+    };
+    BOOST_TEST(f.admin(http::verb::get, "/_aqhook/scenarios") ==
+               json::parse(R"({"retry": "Started", "two words": "Started"})"));
+    BOOST_TEST(status("/c") == 200u); // "watch" waits for "done"
+    BOOST_TEST(!f.last().rule.has_value());
+    BOOST_TEST(status("/a") == 503u);
+    BOOST_TEST(f.last().rule.value_or("") == "first");
+    BOOST_TEST(status("/a") == 201u);
+    BOOST_TEST(f.last().rule.value_or("") == "second");
+    BOOST_TEST(status("/a") == 200u); // neither state holds: the default answers
+    BOOST_TEST(status("/c") == 204u);
+    BOOST_TEST(status("/c") == 204u); // no setState: the state stays
+    BOOST_TEST(status("/b") == 202u);
+    BOOST_TEST(status("/b") == 202u); // no whenState: any state
+    BOOST_TEST(f.admin(http::verb::get, "/_aqhook/scenarios") ==
+               json::parse(R"({"retry": "done", "two words": "b seen"})"));
+    // Without scenarios the map is empty.
+    BOOST_TEST(fixture("{}").admin(http::verb::get, "/_aqhook/scenarios") == json::object());
+}
+
+BOOST_AUTO_TEST_CASE(scenarios_are_read_set_and_reset_through_the_admin_api) {
+    fixture f(scenario_config);
+    BOOST_TEST(f.admin(http::verb::put, "/_aqhook/scenarios/retry", R"({"state": "failed once"})") ==
+               json::parse(R"({"retry": "failed once", "two words": "Started"})"));
+    BOOST_TEST(f.send(delivery("/a")).response->result_int() == 201u); // the set state holds
+    // The name is percent-decoded; any state of 1 to 256 bytes is taken.
+    const std::string longest(aqhook::max_scenario_text, 'x');
+    BOOST_TEST(f.admin(http::verb::put, "/_aqhook/scenarios/two%20words", R"({"state": ")" + longest + "\"}")
+                   .at("two words") == json::value(longest));
+    BOOST_TEST(f.admin(http::verb::put, "/_aqhook/scenarios/two%20words", R"({"state": "ünïcode"})")
+                   .at("two words") == "ünïcode");
+    for (const std::string& bad :
+         std::vector<std::string>{"", "not json", "[]", "{}", R"({"state": 1})", R"({"state": ""})",
+                                  R"({"state": "a", "other": 1})", R"({"state": ")" + longest + "x\"}"}) {
+        const auto refused = f.admin(http::verb::put, "/_aqhook/scenarios/retry", bad, 400);
+        BOOST_TEST(refused.at("error").as_string().size() > 0u, bad);
+    }
+    for (const std::string unknown : {"nope", "retry%2", "%ZZretry", "two%2"})
+        f.admin(http::verb::put, "/_aqhook/scenarios/" + unknown, R"({"state": "a"})", 404);
+    BOOST_TEST(f.admin(http::verb::get, "/_aqhook/scenarios").at("retry") ==
+               "done"); // none of those moved it
+    BOOST_TEST(f.admin(http::verb::delete_, "/_aqhook/scenarios") ==
+               json::parse(R"({"retry": "Started", "two words": "Started"})"));
+    BOOST_TEST(f.send(delivery("/a")).response->result_int() == 503u);
+
+    for (const auto& [method, target, allow] :
+         {std::tuple{http::verb::post, "/_aqhook/scenarios", "GET, HEAD, DELETE"},
+          {http::verb::get, "/_aqhook/scenarios/retry", "PUT"}}) {
+        const auto refused = f.send(admin_request(method, target));
+        BOOST_TEST(refused.response->result_int() == 405u, target);
+        BOOST_TEST((*refused.response)[http::field::allow] == allow, target);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(the_scenario_endpoints_keep_the_admin_access_rules) {
+    aqhook::receiver_settings settings;
+    settings.admin.token.emplace("a-token-of-thirty-two-characters");
+    fixture f(scenario_config, settings);
+    auto put = admin_request(http::verb::put, "/_aqhook/scenarios/retry");
+    put.body() = R"({"state": "moved"})";
+    put.prepare_payload();
+    for (auto request : {admin_request(http::verb::get, "/_aqhook/scenarios"),
+                         admin_request(http::verb::delete_, "/_aqhook/scenarios"), put})
+        BOOST_TEST(f.send(request).response->result_int() == 401u, request.target());
+    put.set(http::field::authorization, "Bearer a-token-of-thirty-two-characters");
+    put.set(http::field::origin, "http://attacker.test");
+    BOOST_TEST(f.send(put).response->result_int() == 403u);
+    put.erase(http::field::origin);
+    put.set(http::field::content_type, "text/plain");
+    BOOST_TEST(f.send(put).response->result_int() == 415u);
+    BOOST_TEST(*f.state.config()->scenarios->state("retry") == "Started"); // none of them moved it
+    put.set(http::field::content_type, "application/json");
+    BOOST_TEST(f.send(put).response->result_int() == 200u);
+    BOOST_TEST(*f.state.config()->scenarios->state("retry") == "moved");
+}
+
+BOOST_AUTO_TEST_CASE(a_replaced_configuration_starts_its_scenarios_over) {
+    fixture f(scenario_config);
+    BOOST_TEST(f.send(delivery("/a")).response->result_int() == 503u);
+    f.admin(http::verb::put, "/_aqhook/config", scenario_config);
+    BOOST_TEST(f.admin(http::verb::get, "/_aqhook/scenarios").at("retry") == "Started");
+    BOOST_TEST(f.send(delivery("/a")).response->result_int() == 503u);
+    // A refused replacement keeps the configuration and its states.
+    f.admin(http::verb::put, "/_aqhook/config", "{", 400);
+    BOOST_TEST(f.admin(http::verb::get, "/_aqhook/scenarios").at("retry") == "failed once");
+    // Scenarios are those the configuration in force names.
+    f.admin(http::verb::put, "/_aqhook/config",
+            R"({"rules": [{"scenario": {"name": "other"}, "respond": {}}]})");
+    BOOST_TEST(f.admin(http::verb::get, "/_aqhook/scenarios") == json::parse(R"({"other": "Started"})"));
+    f.admin(http::verb::put, "/_aqhook/scenarios/retry", R"({"state": "a"})", 404);
+}
+
+// Two rules hand a scenario back and forth while deliveries from several threads race for them:
+// the counts of their answers differ by the final state alone, so no two deliveries took one
+// transition (the first one included). A delivery that meets neither state as it tries each rule
+// gets the default.
+BOOST_AUTO_TEST_CASE(racing_deliveries_take_each_transition_once) {
+    fixture f(R"({"rules": [
+        {"name": "ping", "scenario": {"name": "ball", "whenState": "Started", "setState": "away"},
+         "respond": {"status": 201}},
+        {"name": "pong", "scenario": {"name": "ball", "whenState": "away", "setState": "Started"},
+         "respond": {"status": 202}}]})");
+    constexpr int threads = 4, per_thread = 10000;
+    std::atomic<int> pings{0}, pongs{0}, defaults{0};
+    std::latch start(threads);
+    std::vector<std::thread> senders;
+    for (int t = 0; t < threads; ++t)
+        senders.emplace_back([&] {
+            start.arrive_and_wait();
+            for (int i = 0; i < per_thread; ++i) {
+                auto request = delivery("/a", "{}");
+                const auto status =
+                    aqhook::answer_delivery(f.state, request, "127.0.0.1").response->result_int();
+                ++(status == 201 ? pings : status == 202 ? pongs : defaults);
+            }
+        });
+    for (auto& sender : senders)
+        sender.join();
+    const bool away = *f.state.config()->scenarios->state("ball") == "away";
+    BOOST_TEST(pings.load() + pongs.load() + defaults.load() == threads * per_thread);
+    BOOST_TEST(pings.load() > 0);
+    BOOST_TEST(pings.load() - pongs.load() == (away ? 1 : 0), pings.load()
+                                                                  << " pings, " << pongs.load() << " pongs");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -337,6 +337,55 @@ handler_result replace_config(const admin_call& call) {
         }));
 }
 
+/// `{"scenario": "state", ...}`: the scenarios of the configuration that `loaded` is.
+handler_result scenarios_answer(const admin_call& call, const loaded_config& loaded) {
+    json::object out;
+    for (const auto& [name, state] : loaded.scenarios->all())
+        out[name] = state;
+    return call.respond(200, out);
+}
+
+handler_result show_scenarios(const admin_call& call) { return scenarios_answer(call, *call.state.config()); }
+
+handler_result reset_scenarios(const admin_call& call) {
+    const auto loaded = call.state.config();
+    loaded->scenarios->reset();
+    return scenarios_answer(call, *loaded);
+}
+
+/// `text` with each `%XX` replaced by its byte; nothing when a `%` is not followed by two hex digits.
+std::optional<std::string> percent_decoded(std::string_view text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '%') {
+            out += text[i];
+            continue;
+        }
+        unsigned byte = 0;
+        const char* digits = text.data() + i + 1;
+        if (text.size() - i < 3 || std::from_chars(digits, digits + 2, byte, 16).ptr != digits + 2)
+            return std::nullopt;
+        out += static_cast<char>(byte);
+        i += 2;
+    }
+    return out;
+}
+
+/// `PUT /_aqhook/scenarios/{name}` with `{"state": "..."}`; the name percent-encoded in the path.
+handler_result set_scenario(const admin_call& call) {
+    const auto body = aq::detail::parse_json_text(call.request.body());
+    const auto* object = body ? body->if_object() : nullptr;
+    const auto* state = object && object->size() == 1 ? object->if_contains("state") : nullptr;
+    if (!state || !state->is_string()) return call.error(400, R"(the body is {"state": "the new state"})");
+    std::string text(state->as_string());
+    if (const auto problem = scenario_text_problem(text)) return call.error(400, "state: " + *problem);
+    const auto loaded = call.state.config();
+    const auto name = percent_decoded(call.argument);
+    if (!name || !loaded->scenarios->set(*name, std::move(text)))
+        return call.error(404, "no scenario " + std::string(call.argument) + " in the configuration");
+    return scenarios_answer(call, *loaded);
+}
+
 /// The page's "Trigger Dummy Request": the sample incident, signed as asked, to `path`. Without
 /// a secret of its own, the form signs with the receiver's first (which it never sees); a
 /// receiver without secrets checks nothing, so the incident then goes unsigned.
@@ -407,6 +456,9 @@ constexpr admin_route routes[] = {
     {http::verb::get, "config", show_config},
     {http::verb::put, "config", replace_config},
     {http::verb::post, "dummy", send_dummy},
+    {http::verb::get, "scenarios", show_scenarios},
+    {http::verb::delete_, "scenarios", reset_scenarios},
+    {http::verb::put, "scenarios/{id}", set_scenario},
 };
 
 /// Whether `path` matches a route's path, and what its `{id}` matched.

@@ -1,5 +1,6 @@
-// The admin API under /_aqhook/: the journal, the configuration, the web page and its dummy
-// delivery, as a table of routes behind one access check (docs/security.md, "The admin surface").
+// The admin API under /_aqhook/: the journal, the configuration and its scenarios, the web page
+// and its dummy delivery, as a table of routes behind one access check (docs/security.md, "The
+// admin surface").
 #pragma once
 
 #include "request_handler.hpp"

@@ -1,5 +1,6 @@
 #include "receiver_config.hpp"
 #include "response_message.hpp"
+#include "text_encoding.hpp"
 
 #include <allquiet/webhook/detail/json_io.hpp>
 #include <allquiet/webhook/patch.hpp>
@@ -203,6 +204,25 @@ match_spec read_match(json_reader& r, const json::value& v, json_probe& json_con
     return out;
 }
 
+/// `{"name": ..., "whenState": ..., "setState": ...}`; the name is required.
+aq::scenario_step read_scenario(json_reader& r, const json::value& v) {
+    aq::scenario_step out;
+    for (const auto& member : expect_object(r, v, "a scenario object")) {
+        json_scope at(r, member.key());
+        const auto key = member.key();
+        if (key != "name" && key != "whenState" && key != "setState")
+            r.fail(error::unknown_member, "a scenario has name, whenState and setState");
+        std::string text = read_string(r, member.value());
+        if (const auto problem = scenario_text_problem(text)) r.fail(error::out_of_range, *problem);
+        if (key == "name")
+            out.name = std::move(text);
+        else
+            (key == "whenState" ? out.when_state : out.set_state) = std::move(text);
+    }
+    if (out.name.empty()) r.fail_at("name", error::missing_member, {});
+    return out;
+}
+
 rule read_rule(json_reader& r, const json::value& v, std::size_t index, json_probe& json_conditions) {
     const auto& object = expect_object(r, v, "a rule object");
     std::string name = "rule " + std::to_string(index + 1);
@@ -213,6 +233,7 @@ rule read_rule(json_reader& r, const json::value& v, std::size_t index, json_pro
     try {
         match_spec match;
         std::optional<response_sequence> respond;
+        std::optional<aq::scenario_step> scenario;
         for (const auto& member : object) {
             json_scope at(r, member.key());
             if (member.key() == "name") continue;
@@ -220,11 +241,13 @@ rule read_rule(json_reader& r, const json::value& v, std::size_t index, json_pro
                 match = read_match(r, member.value(), json_conditions);
             else if (member.key() == "respond")
                 respond.emplace(read_response_sequence(r, member.value()));
+            else if (member.key() == "scenario")
+                scenario = read_scenario(r, member.value());
             else
-                r.fail(error::unknown_member, "a rule has name, match and respond");
+                r.fail(error::unknown_member, "a rule has name, match, respond and scenario");
         }
         if (!respond) r.fail_at("respond", error::missing_member, {});
-        return rule{std::move(name), std::move(match), std::move(*respond)};
+        return rule{std::move(name), std::move(match), std::move(*respond), std::move(scenario)};
     } catch (aq::detail::read_failure& failure) {
         failure.error.detail =
             "in rule '" + name + "'" + (failure.error.detail.empty() ? "" : ": " + failure.error.detail);
@@ -317,6 +340,12 @@ response_sequence::response_sequence(std::vector<configured_response> items)
     for (auto& item : items_)
         if (!item.body_template)
             item.fixed = std::make_shared<const http_response>(make_response(item, 11, true, item.body));
+}
+
+std::optional<std::string> scenario_text_problem(std::string_view text) {
+    if (text.empty() || text.size() > max_scenario_text || !is_valid_utf8(text))
+        return "a scenario name or state is 1 to " + std::to_string(max_scenario_text) + " bytes of UTF-8";
+    return std::nullopt;
 }
 
 json::value redacted(const receiver_config& config) {

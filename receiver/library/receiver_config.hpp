@@ -7,6 +7,7 @@
 #include <allquiet/webhook/error.hpp>
 #include <allquiet/webhook/fault.hpp>
 #include <allquiet/webhook/handlebars.hpp>
+#include <allquiet/webhook/mock_rules.hpp>
 #include <allquiet/webhook/request_template.hpp>
 #include <allquiet/webhook/signature.hpp>
 
@@ -90,7 +91,14 @@ struct rule {
     std::string name;
     match_spec match;
     response_sequence respond;
+    std::optional<aq::scenario_step> scenario;
 };
+
+/// The longest scenario name or state, in bytes; both are at least one byte.
+inline constexpr std::size_t max_scenario_text = 256;
+
+/// Why `text` cannot name a scenario or its state, or nothing when it can.
+std::optional<std::string> scenario_text_problem(std::string_view text);
 
 /// A whole configuration, immutable once loaded (sequence positions aside).
 struct receiver_config {

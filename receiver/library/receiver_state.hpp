@@ -11,6 +11,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -20,13 +22,41 @@
 
 namespace aqhook {
 
-/// A configuration with its verifier, built once per load and shared by every request.
+/// The state of each scenario that a configuration's rules name, from `aq::scenario_start`. Each
+/// call takes one lock; a delivery takes it only when the rule it meets is in a scenario.
+class scenario_states {
+  public:
+    using map = std::map<std::string, std::string, std::less<>>; ///< scenario -> state
+
+    explicit scenario_states(const std::vector<rule>& rules);
+
+    /// Whether a rule in `step`'s scenario, whose conditions hold, answers: its scenario is in
+    /// `when_state` (when given); then the scenario moves to `set_state` (when given). The check
+    /// and the move are one step, so of deliveries racing for one transition, one takes it.
+    bool take(const aq::scenario_step& step);
+
+    map all() const;
+    /// Empty for a scenario the configuration does not name.
+    std::optional<std::string> state(std::string_view name) const;
+    /// Moves a scenario to `state`; false for a scenario the configuration does not name.
+    bool set(std::string_view name, std::string state);
+    /// Every scenario back to `aq::scenario_start`.
+    void reset();
+
+  private:
+    mutable std::mutex mutex_;
+    map states_;
+};
+
+/// A configuration with its verifier and its scenarios' states, built once per load and shared by
+/// every request: a new configuration starts its scenarios over, as it does its sequences.
 struct loaded_config {
     std::shared_ptr<const receiver_config> config;
     aq::verifier verifier;
     /// How many deliveries each rule (by position) has matched since this configuration was
     /// loaded: a replacement starts from zero.
     std::unique_ptr<std::atomic<std::uint64_t>[]> rule_matches;
+    std::unique_ptr<scenario_states> scenarios; ///< each scenario's state, which deliveries move
 
     void count_match(std::size_t rule) const { rule_matches[rule].fetch_add(1, std::memory_order_relaxed); }
     std::uint64_t matches_of(std::size_t rule) const { return rule_matches[rule].load(std::memory_order_relaxed); }

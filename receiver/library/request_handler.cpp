@@ -148,11 +148,14 @@ struct chosen_response {
     std::optional<std::string> rule; ///< the name of the rule that matched; empty for the default
 };
 
+/// The first rule whose conditions hold and, in a scenario, whose scenario lets it answer (moving
+/// the scenario on); a rule outside scenarios takes no lock.
 chosen_response choose_rule(const loaded_config& loaded, const http_request& request,
                             verification_status verification, delivery_body& body) {
     const auto& rules = loaded.config->rules;
     for (std::size_t i = 0; i < rules.size(); ++i)
-        if (rule_matches(rules[i].match, request, verification, body)) {
+        if (rule_matches(rules[i].match, request, verification, body) &&
+            (!rules[i].scenario || loaded.scenarios->take(*rules[i].scenario))) {
             loaded.count_match(i);
             return {&rules[i].respond.next(), rules[i].name};
         }
