@@ -472,4 +472,54 @@ BOOST_AUTO_TEST_CASE(a_timeout_fault_holds_the_connection_until_its_limit) {
     BOOST_TEST((receiver.journal().at(0).response.fault == aq::fault::timeout));
 }
 
+// A sender's retry, scripted across rules: the first delivery gets 503, the retry a patch that
+// resolves the incident, and later ones 200.
+BOOST_AUTO_TEST_CASE(a_scenario_answers_503_then_a_resolve_patch_then_200) {
+    aq::mock_receiver receiver(R"({"secrets": ["dev-secret"], "rules": [
+        {"name": "first fails", "scenario": {"name": "retry", "whenState": "Started", "setState": "failed once"},
+         "respond": {"status": 503}},
+        {"name": "retry resolves", "scenario": {"name": "retry", "whenState": "failed once", "setState": "resolved"},
+         "respond": {"patch": {"operations": {"appendIntent": {"intent": "Resolved"}}}}}]})");
+    BOOST_TEST(*receiver.scenario_state("retry") == "Started");
+    auto send = [&] { return http_send(receiver.port(), signed_post("/hooks/aq")); };
+    BOOST_TEST(send().response.result_int() == 503u);
+    BOOST_TEST(*receiver.scenario_state("retry") == "failed once");
+    const auto resolved = send();
+    BOOST_TEST(resolved.response.result_int() == 200u);
+    BOOST_TEST((aq::parse_patch(resolved.response.body()).value().operations.append_intent->intent ==
+                aq::intent::resolved));
+    for (int later = 0; later < 3; ++later) {
+        const auto answer = send();
+        BOOST_TEST(answer.response.result_int() == 200u);
+        BOOST_TEST(answer.response.body().empty());
+    }
+    const auto entries = receiver.wait_for(5, 5s).value();
+    BOOST_TEST(entries[4].rule.value_or("") == "first fails");
+    BOOST_TEST(entries[3].rule.value_or("") == "retry resolves");
+    BOOST_TEST(!entries[0].rule.has_value());
+    const auto listed = http_send(receiver.port(), make_request(http::verb::get, "/_aqhook/scenarios"));
+    BOOST_TEST(json::parse(listed.response.body()) == json::parse(R"({"retry": "resolved"})"));
+}
+
+BOOST_AUTO_TEST_CASE(scenarios_are_read_set_and_reset_in_process) {
+    aq::mock_receiver receiver(R"({"rules": [
+        {"scenario": {"name": "retry", "whenState": "failed once"}, "respond": {"status": 202}}]})");
+    BOOST_TEST(!receiver.scenario_state("other").has_value());
+    BOOST_TEST(!receiver.set_scenario_state("other", "x"));
+    BOOST_TEST(http_send(receiver.port(), make_request(http::verb::post, "/x", "x")).response.result_int() ==
+               200u);
+    BOOST_TEST(receiver.set_scenario_state("retry", "failed once"));
+    BOOST_TEST(*receiver.scenario_state("retry") == "failed once");
+    BOOST_TEST(http_send(receiver.port(), make_request(http::verb::post, "/x", "x")).response.result_int() ==
+               202u);
+    for (const std::string& bad : {std::string(), std::string(257, 's'), std::string("\xff")})
+        BOOST_CHECK_THROW(receiver.set_scenario_state("retry", bad), std::invalid_argument);
+    BOOST_TEST(*receiver.scenario_state("retry") == "failed once");
+    receiver.reset_scenarios();
+    BOOST_TEST(*receiver.scenario_state("retry") == "Started");
+    BOOST_TEST(receiver.set_scenario_state("retry", "failed once"));
+    BOOST_TEST(!receiver.set_config(R"({"rules": [{"scenario": {"name": "retry"}, "respond": {}}]})"));
+    BOOST_TEST(*receiver.scenario_state("retry") == "Started"); // a new configuration starts over
+}
+
 BOOST_AUTO_TEST_SUITE_END()

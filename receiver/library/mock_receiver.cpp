@@ -166,6 +166,18 @@ expectation_result mock_receiver::unmatched() const {
 
 void mock_receiver::clear_journal() { impl_->state.journal().clear(); }
 
+std::optional<std::string> mock_receiver::scenario_state(std::string_view name) const {
+    return impl_->state.config()->scenarios->state(name);
+}
+
+bool mock_receiver::set_scenario_state(std::string_view name, std::string state) {
+    if (const auto problem = aqhook::scenario_text_problem(state))
+        throw std::invalid_argument("mock_receiver::set_scenario_state: " + *problem);
+    return impl_->state.config()->scenarios->set(name, std::move(state));
+}
+
+void mock_receiver::reset_scenarios() { impl_->state.config()->scenarios->reset(); }
+
 void mock_receiver::stop() { impl_->listener.stop(); }
 
 } // namespace allquiet::webhook

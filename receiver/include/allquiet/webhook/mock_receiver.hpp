@@ -126,6 +126,16 @@ class mock_receiver {
     /// Empties the journal.
     void clear_journal();
 
+    /// The state of a scenario that the configuration's rules name; empty for any other name.
+    std::optional<std::string> scenario_state(std::string_view name) const;
+
+    /// Moves a scenario to `state`; false when the configuration names no such scenario. Throws
+    /// `std::invalid_argument` for a state that is empty, longer than 256 bytes or not UTF-8.
+    bool set_scenario_state(std::string_view name, std::string state);
+
+    /// Every scenario back to "Started" (`scenario_start`), as a new configuration starts them.
+    void reset_scenarios();
+
     /// Stops now (the destructor does it too).
     void stop();
 
