@@ -189,6 +189,43 @@ async function main() {
     await page.evaluate(() => Promise.all([refresh(), refresh(), refresh()]));
     check(await page.locator('tr.entry').count() === 1, 'overlapping refreshes add an entry once');
 
+    // Scenarios: each shown with its state, which deliveries move; reset and set from the keyboard.
+    const admin = { 'content-type': 'application/json', authorization: 'Bearer ' + token };
+    const retryRules = JSON.stringify({ rules: [
+      { name: 'first fails', scenario: { name: 'retry', whenState: 'Started', setState: 'failed once' }, respond: { status: 503 } },
+      { name: 'retry resolves', scenario: { name: 'retry', whenState: 'failed once', setState: 'resolved' }, respond: { status: 200 } }] });
+    check(await send('PUT', base, '/_aqhook/config', retryRules, admin) === 200, 'a scenario configured');
+    const retryState = page.locator('.scenario[data-name="retry"] .scenario-state');
+    const stateShown = (state) => page.waitForFunction((expected) =>
+      document.querySelector('.scenario[data-name="retry"] .scenario-state')?.textContent === expected, state, { timeout: 10000 });
+    await stateShown('Started');
+    check(await page.locator('#scenarios').isVisible(), 'the scenarios are shown');
+    const delivered = () => post(base, '/hooks/retry', '{}', signed('{}', secret));
+    check(await delivered() === 503, 'the first delivery gets 503');
+    await stateShown('failed once');
+    check(await retryState.textContent() === 'failed once', 'a delivery moves the state shown');
+    // From the state's input, Tab reaches its Set button, then the reset button.
+    await page.focus('.scenario[data-name="retry"] .scenario-input');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    check(await page.evaluate(() => document.activeElement.id) === 'reset-scenarios', 'the reset button is reached with Tab');
+    await page.keyboard.press('Enter');
+    await stateShown('Started');
+    await page.focus('.scenario[data-name="retry"] .scenario-input');
+    await page.keyboard.type('failed once');
+    await page.keyboard.press('Enter');
+    await stateShown('failed once');
+    check(await delivered() === 200, 'the state set from the page holds: the retry resolves');
+    await stateShown('resolved');
+    await page.focus('.scenario[data-name="retry"] .scenario-input');
+    await page.keyboard.press('Enter'); // an empty state is refused, and the page says why
+    await page.waitForFunction(() => document.getElementById('scenario-result').textContent.includes('1 to 256 bytes'), null, { timeout: 10000 });
+    check(await retryState.textContent() === 'resolved', 'a refused state leaves the state shown');
+    check(await send('PUT', base, '/_aqhook/config', '{}', admin) === 200, 'a configuration without scenarios');
+    await page.waitForSelector('#scenarios', { state: 'hidden', timeout: 10000 });
+    await page.click('#clear');
+    await page.waitForFunction(() => document.querySelectorAll('tr.entry').length === 0, null, { timeout: 10000 });
+
     // A full journal (1000 entries) still shows promptly.
     const start = Date.now();
     for (let i = 0; i < 1000; i += 50) {
