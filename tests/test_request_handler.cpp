@@ -961,8 +961,8 @@ BOOST_AUTO_TEST_CASE(racing_deliveries_take_each_transition_once) {
             start.arrive_and_wait();
             for (int i = 0; i < per_thread; ++i) {
                 auto request = delivery("/a", "{}");
-                const auto status =
-                    aqhook::answer_delivery(f.state, request, "127.0.0.1").response->result_int();
+                const auto result = aqhook::answer_delivery(f.state, request, "127.0.0.1");
+                const auto status = std::get<aqhook::send_response>(result.decision).response->result_int();
                 ++(status == 201 ? pings : status == 202 ? pongs : defaults);
             }
         });
