@@ -1,5 +1,6 @@
-// The mock receiver's configuration: secrets, verification policy, and the rules that choose
-// the answer to each delivery. Read from one JSON document (file, or PUT /_aqhook/config).
+// The mock receiver's configuration in the form it runs: the model (aq::mock_config, from C++ or
+// from the JSON document of a file or PUT /_aqhook/config) compiled once per load, with pointers
+// parsed, templates compiled and fixed responses built.
 #pragma once
 
 #include "json_probe.hpp"
@@ -31,13 +32,8 @@ namespace http = boost::beast::http;
 using http_request = http::request<http::string_body>;
 using http_response = http::response<http::string_body>;
 
-/// What happens to a delivery whose signature fails.
-enum class verification_policy {
-    enforce, ///< answered 401 with the reason
-    record,  ///< answered as if valid; the failure is only journaled
-};
-
 using aq::fault;
+using aq::verification_policy;
 using aq::verification_status;
 
 /// One response as the configuration gives it; a patch or JSON body is already serialized.
@@ -88,7 +84,7 @@ struct match_spec {
 };
 
 struct rule {
-    std::string name;
+    std::string name; ///< as given, or "rule N"
     match_spec match;
     response_sequence respond;
     std::optional<aq::scenario_step> scenario;
@@ -113,8 +109,8 @@ struct receiver_config {
     /// Whether a response renders a template: the delivery's body is then parsed whole, once,
     /// and the `json` conditions read it too.
     bool renders_templates = false;
-    /// The document it was read from, for GET /_aqhook/config (secrets are redacted there).
-    boost::json::value source;
+    /// What it was compiled from, for GET /_aqhook/config (secrets are redacted there).
+    aq::mock_config model;
 };
 
 /// What the command line adds to every configuration loaded (the file, and PUT replacements).
@@ -134,12 +130,17 @@ inline constexpr std::size_t response_template_steps = 1'000'000;
 inline constexpr std::string_view default_config_json =
     R"({"secrets": [], "rules": [], "default": {"status": 200}})";
 
-/// Reads a configuration document. Errors name the member by JSON pointer and, inside a rule,
-/// the rule by name; a patch is checked as the SDK checks incident patches.
+/// The model with the command line's additions, compiled. Errors name the member by the JSON
+/// pointer it has in `to_json(model)` and, inside a rule, the rule by name.
+aq::result<std::shared_ptr<const receiver_config>> compile_receiver_config(aq::mock_config model,
+                                                                           const config_overrides& overrides = {});
+
+/// Reads a configuration document (`parse_mock_config`), then compiles it as above.
 aq::result<std::shared_ptr<const receiver_config>>
 parse_receiver_config(std::string_view json_text, const config_overrides& overrides = {});
 
-/// The configuration as JSON with each secret replaced by "<redacted>".
+/// The configuration as its document (`to_json` of the model) with each secret replaced by
+/// "<redacted>".
 boost::json::value redacted(const receiver_config& config);
 
 } // namespace aqhook

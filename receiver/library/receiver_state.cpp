@@ -2,8 +2,8 @@
 
 namespace aqhook {
 
-receiver_state::receiver_state(std::string_view config_json, receiver_settings settings)
-    : settings_(std::move(settings)), config_(load(config_json).value()), journal_(settings_.journal),
+receiver_state::receiver_state(aq::mock_config config, receiver_settings settings)
+    : settings_(std::move(settings)), config_(load(std::move(config)).value()), journal_(settings_.journal),
       listings_(
           std::make_shared<listing_budget>(listing_budget::journal_multiple * settings_.journal.max_bytes)) {}
 
@@ -46,8 +46,11 @@ void scenario_states::reset() {
         state = aq::scenario_start;
 }
 
-aq::result<std::shared_ptr<const loaded_config>> receiver_state::load(std::string_view config_json) const {
-    auto config = parse_receiver_config(config_json, settings_.overrides);
+receiver_state::receiver_state(std::string_view config_json, receiver_settings settings)
+    : receiver_state(aq::parse_mock_config(config_json).value(), std::move(settings)) {}
+
+aq::result<std::shared_ptr<const loaded_config>> receiver_state::load(aq::mock_config model) const {
+    auto config = compile_receiver_config(std::move(model), settings_.overrides);
     if (!config) return config.error();
     aq::verifier_options options;
     options.secrets = (*config)->secrets;
@@ -60,7 +63,13 @@ aq::result<std::shared_ptr<const loaded_config>> receiver_state::load(std::strin
 }
 
 std::optional<aq::input_error> receiver_state::replace_config(std::string_view config_json) {
-    auto loaded = load(config_json);
+    auto model = aq::parse_mock_config(config_json);
+    if (!model) return model.error();
+    return replace_config(std::move(*model));
+}
+
+std::optional<aq::input_error> receiver_state::replace_config(aq::mock_config config) {
+    auto loaded = load(std::move(config));
     if (!loaded) return loaded.error();
     std::shared_ptr<const loaded_config> old; // freed outside the lock
     std::lock_guard lock(mutex_);

@@ -85,6 +85,8 @@ struct receiver_settings {
 class receiver_state {
   public:
     /// Throws `aq::input_exception` when the initial configuration is invalid.
+    receiver_state(aq::mock_config config, receiver_settings settings);
+    /// The same from a configuration document.
     receiver_state(std::string_view config_json, receiver_settings settings);
 
     std::shared_ptr<const loaded_config> config() const {
@@ -95,6 +97,7 @@ class receiver_state {
     /// Replaces the configuration; on error the old one stays and the error is returned. The new
     /// one is built before the lock is taken: deliveries never wait for a load.
     std::optional<aq::input_error> replace_config(std::string_view config_json);
+    std::optional<aq::input_error> replace_config(aq::mock_config config);
 
     const receiver_settings& settings() const { return settings_; }
     aqhook::journal& journal() { return journal_; }
@@ -103,7 +106,7 @@ class receiver_state {
     const std::shared_ptr<listing_budget>& listings() const { return listings_; }
 
   private:
-    aq::result<std::shared_ptr<const loaded_config>> load(std::string_view config_json) const;
+    aq::result<std::shared_ptr<const loaded_config>> load(aq::mock_config config) const;
 
     const receiver_settings settings_;
     mutable std::mutex mutex_;

@@ -40,25 +40,31 @@ enum class verification_policy {
     record,  ///< answered as if valid; the failure is only journaled
 };
 
-/// A response's body as the configuration gives it. Each kind sets its Content-Type unless the
-/// response's headers do.
-struct text_body { ///< `"body": "text"`: text/plain
+// A response's body as the configuration gives it. Each kind sets its Content-Type unless the
+// response's headers do.
+
+/// `"body": "text"`: sent as text/plain.
+struct text_body {
     std::string text;
     friend bool operator==(const text_body&, const text_body&) = default;
 };
-struct json_body { ///< `"body": {...}` (any JSON but a string): application/json
+/// `"body": {...}` (any JSON but a string): sent serialized, as application/json.
+struct json_body {
     boost::json::value value;
     friend bool operator==(const json_body&, const json_body&) = default;
 };
-struct patch_body { ///< `"patch": {...}`: an incident patch, checked as the SDK checks one
+/// `"patch": {...}`: an incident patch, checked as the SDK checks one, sent as application/json.
+struct patch_body {
     boost::json::value value; ///< the patch as JSON (`to_json(patch)`)
     friend bool operator==(const patch_body&, const patch_body&) = default;
 };
-struct body_template { ///< `"bodyTemplate"`: Handlebars rendered against the delivery's JSON body
+/// `"bodyTemplate"`: Handlebars rendered against the delivery's JSON body, sent as text/plain.
+struct body_template {
     std::string source;
     friend bool operator==(const body_template&, const body_template&) = default;
 };
-struct patch_template { ///< `"patchTemplate"`: the same, and the result must be a valid patch
+/// `"patchTemplate"`: the same, and the result must be a valid patch.
+struct patch_template {
     std::string source;
     friend bool operator==(const patch_template&, const patch_template&) = default;
 };
@@ -160,7 +166,7 @@ class mock_config {
     const std::optional<std::chrono::seconds>& tolerance() const noexcept { return tolerance_; }
     verification_policy policy() const noexcept { return policy_; }
     const std::vector<mock_rule>& rules() const noexcept { return rules_; }
-    /// The default answers; one 200 when none was given.
+    /// The default answers as given; when none was, the receiver answers 200 with no body.
     const std::vector<mock_response>& fallback() const noexcept { return fallback_; }
 
     friend bool operator==(const mock_config&, const mock_config&) = default;

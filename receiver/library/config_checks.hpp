@@ -1,0 +1,109 @@
+// The checks of a mock receiver's configuration that need no running receiver. The JSON reader
+// (`parse_mock_config`) makes them as it reads each member, and the compile step makes them again
+// for a configuration built in C++: one function per check, so both ways in fail alike, at the
+// JSON pointer the member has in the document (`to_json`).
+#pragma once
+
+#include "json_probe.hpp"
+
+#include <allquiet/webhook/detail/json_io.hpp>
+#include <allquiet/webhook/handlebars.hpp>
+#include <allquiet/webhook/mock_rules.hpp>
+#include <allquiet/webhook/patch.hpp>
+
+#include <boost/json/value.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace aqhook {
+
+namespace aq = allquiet::webhook;
+using aq::detail::json_reader;
+using aq::detail::json_scope;
+
+/// A final status: a 1xx is interim (RFC 9110 §15.2), never the answer to a request.
+unsigned check_status(json_reader& r, std::int64_t status);
+std::int64_t check_range(json_reader& r, std::int64_t value, std::int64_t min, std::int64_t max);
+std::chrono::milliseconds check_delay(json_reader& r, std::int64_t milliseconds);
+/// A header field of a response (`response`) or of a rule's conditions; `r` is at its name.
+void check_header(json_reader& r, const aq::header_field& field, bool response);
+/// A 204 or 304 response has no body: HTTP gives it none (and Beast refuses to send one).
+void check_body_allowed(json_reader& r, unsigned status, const aq::response_body& body);
+void check_method(json_reader& r, std::string_view method);
+void check_path(json_reader& r, std::string_view pattern);
+json_pointer check_pointer(json_reader& r, std::string_view pointer);
+aq::handlebars_template check_template(json_reader& r, const std::string& source);
+/// The patch as the SDK checks one; its errors point inside it.
+aq::patch check_patch(json_reader& r, const boost::json::value& patch);
+void check_secret(json_reader& r, std::string_view secret);
+/// `r` is at the rule's `scenario`.
+void check_scenario(json_reader& r, const aq::scenario_step& step);
+/// A rule answers: `r` is at the rule.
+void check_has_answer(json_reader& r, const std::vector<aq::mock_response>& answers);
+
+/// The rule's name as the journal gives it: "rule N" (N from 1) when none was given.
+std::string rule_label(const aq::mock_rule& rule, std::size_t index);
+
+/// Runs `check` and names the rule in any failure it reports.
+template <class Check>
+decltype(auto) in_rule(const std::string& label, Check&& check) {
+    try {
+        return std::forward<Check>(check)();
+    } catch (aq::detail::read_failure& failure) {
+        failure.error.detail =
+            "in rule '" + label + "'" + (failure.error.detail.empty() ? "" : ": " + failure.error.detail);
+        throw;
+    }
+}
+
+/// The member that holds a body in the document (`body`, `patch`, `bodyTemplate`,
+/// `patchTemplate`); empty for none.
+std::string_view body_member(const aq::response_body& body);
+
+/// A word of a closed set, and its value.
+template <class Enum>
+using choice = std::pair<std::string_view, Enum>;
+
+template <class Enum, std::size_t N>
+Enum read_choice(json_reader& r, const boost::json::value& v, const std::array<choice<Enum>, N>& names) {
+    std::string text;
+    aq::detail::read_json(r, v, text);
+    std::string listed;
+    for (const auto& [name, value] : names) {
+        if (name == text) return value;
+        listed += (listed.empty() ? "" : ", ") + std::string(name);
+    }
+    r.fail(aq::error::unknown_value, "'" + text + "' is not one of " + listed);
+}
+
+template <class Enum, std::size_t N>
+std::string_view name_of(Enum value, const std::array<choice<Enum>, N>& names) {
+    for (const auto& [name, v] : names)
+        if (v == value) return name;
+    return {};
+}
+
+inline constexpr std::array<choice<aq::accepted_methods>, 3> signing_method_names{
+    {{"any", aq::accepted_methods::any}, {"allquiet", aq::accepted_methods::allquiet}, {"aws", aq::accepted_methods::aws}}};
+inline constexpr std::array<choice<aq::verification_policy>, 2> policy_names{
+    {{"enforce", aq::verification_policy::enforce}, {"record", aq::verification_policy::record}}};
+inline constexpr std::array<choice<aq::verification_status>, 3> verification_names{
+    {{"valid", aq::verification_status::valid},
+     {"invalid", aq::verification_status::invalid},
+     {"unsigned", aq::verification_status::unsigned_}}};
+inline constexpr std::array<choice<aq::fault>, 2> fault_names{{{"reset", aq::fault::reset}, {"timeout", aq::fault::timeout}}};
+
+inline constexpr std::int64_t max_tolerance_seconds = 31'536'000;
+
+/// `toleranceSeconds`: seconds, or null for no timestamp check.
+std::optional<std::chrono::seconds> read_tolerance(json_reader& r, const boost::json::value& v);
+
+} // namespace aqhook
