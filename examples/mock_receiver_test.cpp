@@ -35,9 +35,10 @@ aq::delivery send_summary(const std::string& url, const std::string& title, cons
 
 // [doc:mock_receiver_test]
 BOOST_AUTO_TEST_CASE(a_signed_delivery_is_verified_journaled_and_answered) {
-    aq::mock_receiver receiver(R"({"secrets": ["test-secret"],
-        "rules": [{"name": "resolve", "match": {"path": "/hooks/*"},
-                   "respond": {"patch": {"operations": {"appendIntent": {"intent": "Resolved"}}}}}]})");
+    aq::mock_receiver receiver(aq::mock_config().secret("test-secret").rule(
+        aq::mock_rule("resolve")
+            .when(aq::request_match().path("/hooks/*"))
+            .respond(aq::mock_response().patch(aq::patch().resolve()))));
 
     const aq::delivery sent = send_summary(receiver.url() + "/hooks/aq", "Disk full", "test-secret");
     BOOST_TEST_REQUIRE(sent.succeeded(), sent.error_detail);
@@ -66,11 +67,11 @@ BOOST_AUTO_TEST_CASE(a_wrong_secret_is_refused_and_journaled_as_invalid) {
 
 BOOST_AUTO_TEST_CASE(a_failing_receiver_is_configured_at_run_time) {
     aq::mock_receiver receiver;
-    BOOST_TEST(!receiver.set_config(R"({"default": {"status": 503}})")); // nothing wrong with it
+    BOOST_TEST(!receiver.set_config(aq::mock_config().otherwise(aq::mock_response(503)))); // nothing wrong
     const aq::delivery sent = send_summary(receiver.url() + "/x", "t", "s");
     BOOST_TEST(!sent.succeeded());
     BOOST_TEST(sent.response->status == 503u);
-    const auto problem = receiver.set_config(R"({"default": {"status": "teapot"}})");
+    const auto problem = receiver.set_config(R"({"default": {"status": "teapot"}})"); // or as JSON
     BOOST_TEST_REQUIRE(problem.has_value()); // refused, and the old configuration stays
     BOOST_TEST(problem->pointer == "/default/status");
 }

@@ -44,8 +44,8 @@ server_options server_options_of(aq::mock_receiver_options& options) {
 namespace allquiet::webhook {
 
 struct mock_receiver::impl {
-    impl(std::string_view config_json, mock_receiver_options options)
-        : state(config_json, aqhook::settings_of(options)), listener(state, aqhook::server_options_of(options)),
+    impl(mock_config config, mock_receiver_options options)
+        : state(std::move(config), aqhook::settings_of(options)), listener(state, aqhook::server_options_of(options)),
           strict(options.strict), strict_reporter(std::move(options.strict_reporter)) {
         listener.start(options.threads);
     }
@@ -77,8 +77,11 @@ void report_to_stderr_and_abort(const expectation_result& verdict) noexcept {
 
 } // namespace
 
+mock_receiver::mock_receiver(mock_config config, mock_receiver_options options)
+    : impl_(std::make_unique<impl>(std::move(config), std::move(options))) {}
+
 mock_receiver::mock_receiver(std::string_view config_json, mock_receiver_options options)
-    : impl_(std::make_unique<impl>(config_json, std::move(options))) {}
+    : mock_receiver(parse_mock_config(config_json).value(), std::move(options)) {}
 
 mock_receiver::~mock_receiver() { finish(); }
 
@@ -115,6 +118,10 @@ const std::optional<std::string>& mock_receiver::admin_token() const {
 
 std::optional<input_error> mock_receiver::set_config(std::string_view config_json) {
     return impl_->state.replace_config(config_json);
+}
+
+std::optional<input_error> mock_receiver::set_config(const mock_config& config) {
+    return impl_->state.replace_config(config);
 }
 
 std::vector<journal_entry> mock_receiver::journal() const {

@@ -1,8 +1,8 @@
 // The mock receiver inside a test process: start it on a free port, point a sender at url(),
 // read what it received, and let it stop when it goes out of scope.
 //
-//     aq::mock_receiver receiver(R"({"secrets": ["dev-secret"],
-//         "default": {"patch": {"operations": {"appendIntent": {"intent": "Resolved"}}}}})");
+//     aq::mock_receiver receiver(aq::mock_config().secret("dev-secret").otherwise(
+//         aq::mock_response().patch(aq::patch().resolve())));
 //     send_deliveries_to(receiver.url() + "/hooks/aq");
 //     auto entries = receiver.wait_for(2, std::chrono::seconds(5)).value();
 //     auto met = receiver.expect(aq::exactly(2), aq::request_match().post().path("/hooks/*"));
@@ -18,6 +18,7 @@
 #include <allquiet/webhook/expectations.hpp>
 #include <allquiet/webhook/header_field.hpp>
 #include <allquiet/webhook/incident.hpp>
+#include <allquiet/webhook/mock_rules.hpp>
 #include <allquiet/webhook/signing_method.hpp>
 #include <allquiet/webhook/timestamp.hpp>
 
@@ -75,11 +76,16 @@ struct mock_receiver_options {
 /// The receiver of `aqhook serve`, running on background threads of this process.
 class mock_receiver {
   public:
-    /// Starts with a configuration document (the format of `aqhook serve --config`).
-    /// Throws `input_exception` for a bad configuration, `std::invalid_argument` for an
-    /// `admin_token` that no request could send (shorter than 16 characters, or with spaces, control
-    /// characters or bytes outside ASCII), and `boost::system::system_error` when it cannot listen.
-    explicit mock_receiver(std::string_view config_json = R"({})", mock_receiver_options options = {});
+    /// Starts with a configuration (mock_rules.hpp); without one, every delivery gets 200.
+    /// Throws `input_exception` for a bad configuration (naming the rule), `std::invalid_argument`
+    /// for an `admin_token` that no request could send (shorter than 16 characters, or with spaces,
+    /// control characters or bytes outside ASCII), and `boost::system::system_error` when it
+    /// cannot listen.
+    explicit mock_receiver(mock_config config = {}, mock_receiver_options options = {});
+
+    /// Starts with a configuration document (the format of `aqhook serve --config`); throws as
+    /// above.
+    explicit mock_receiver(std::string_view config_json, mock_receiver_options options = {});
 
     /// Stops, letting requests in flight finish; then, when strict, reports an unmet `unmatched()`.
     ~mock_receiver();
@@ -99,6 +105,8 @@ class mock_receiver {
     const std::optional<std::string>& admin_token() const;
 
     /// Replaces the configuration; on error keeps the old one and returns why.
+    std::optional<input_error> set_config(const mock_config& config);
+    /// The same with a configuration document.
     std::optional<input_error> set_config(std::string_view config_json);
 
     /// The journal, newest first.
