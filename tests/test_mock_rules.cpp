@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -272,6 +273,14 @@ BOOST_AUTO_TEST_CASE(a_model_fails_where_its_document_would) {
     same_as_document(aq::mock_config().otherwise(aq::mock_response()).otherwise(aq::mock_response(600)),
                      R"({"default": {"sequence": [{}, {"status": 600}]}})");
     same_as_document(aq::mock_config().tolerance(std::chrono::seconds(-1)), R"({"toleranceSeconds": -1})");
+    // Boost.JSON reads 1e999 as infinity and 0e999 as NaN, and writes them as no reader takes them.
+    const auto infinite = same_as_document(
+        aq::mock_config().otherwise(aq::mock_response().json(json::array{1, std::numeric_limits<double>::infinity()})),
+        R"({"default": {"body": [1, 1e999]}})");
+    BOOST_TEST(infinite.pointer == "/default/body");
+    same_as_document(
+        with_rule(aq::mock_rule("n").when(aq::request_match().json("/x", json::parse("0e999"))).respond(aq::mock_response())),
+        R"({"rules": [{"name": "n", "match": {"json": {"/x": {"y": 0e999}}}, "respond": {}}]})");
     same_as_document(with_rule(aq::mock_rule("s").respond(aq::mock_response()).in_scenario("")),
                      R"({"rules": [{"name": "s", "respond": {}, "scenario": {"name": ""}}]})");
 }

@@ -2,6 +2,8 @@
 
 #include <allquiet/webhook/detail/http_syntax.hpp>
 
+#include <cmath>
+
 namespace aqhook {
 
 using aq::error;
@@ -75,6 +77,17 @@ aq::patch check_patch(json_reader& r, const boost::json::value& patch) {
         throw aq::detail::read_failure{{e.code, r.pointer() + e.pointer, e.detail}};
     }
     return std::move(*checked);
+}
+
+void check_finite(json_reader& r, const boost::json::value& value) {
+    if (const auto* number = value.if_double(); number && !std::isfinite(*number))
+        r.fail(error::out_of_range, "a number beyond the range of a double");
+    if (const auto* array = value.if_array())
+        for (const auto& item : *array)
+            check_finite(r, item);
+    if (const auto* object = value.if_object())
+        for (const auto& member : *object)
+            check_finite(r, member.value());
 }
 
 void check_secret(json_reader& r, std::string_view secret) {

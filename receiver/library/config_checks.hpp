@@ -43,6 +43,10 @@ json_pointer check_pointer(json_reader& r, std::string_view pointer);
 aq::handlebars_template check_template(json_reader& r, const std::string& source);
 /// The patch as the SDK checks one; its errors point inside it.
 aq::patch check_patch(json_reader& r, const boost::json::value& patch);
+/// A value JSON text can hold: Boost.JSON reads a number beyond a double's range (`1e999`) as
+/// infinity, and a zero with such an exponent as NaN, and writes them as `Infinity` and `NaN`,
+/// which no JSON reader takes (and NaN equals nothing, so no condition could hold).
+void check_finite(json_reader& r, const boost::json::value& value);
 void check_secret(json_reader& r, std::string_view secret);
 /// `r` is at the rule's `scenario`.
 void check_scenario(json_reader& r, const aq::scenario_step& step);

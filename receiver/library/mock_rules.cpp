@@ -166,6 +166,7 @@ void read_body(json_reader& r, std::string_view key, const json::value& v, aq::m
     } else if (key == "patch") {
         out.patch(check_patch(r, v));
     } else {
+        check_finite(r, v);
         out.json(v);
     }
 }
@@ -237,6 +238,7 @@ aq::request_match read_match(json_reader& r, const json::value& v) {
             for (const auto& condition : expect_object(r, member.value(), "an object of JSON pointers to values")) {
                 json_scope at_pointer(r, condition.key());
                 check_pointer(r, condition.key());
+                check_finite(r, condition.value());
                 out.json(condition.key(), condition.value());
             }
         } else if (key == "verification") {

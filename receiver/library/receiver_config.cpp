@@ -52,6 +52,7 @@ void compile_body(json_reader& r, const aq::response_body& body, configured_resp
     if (const auto* text = std::get_if<aq::text_body>(&body)) {
         out.body = text->text;
     } else if (const auto* value = std::get_if<aq::json_body>(&body)) {
+        check_finite(r, value->value);
         out.body = json::serialize(value->value);
     } else if (const auto* patch = std::get_if<aq::patch_body>(&body)) {
         out.body = json::serialize(aq::to_json(check_patch(r, patch->value)));
@@ -103,6 +104,7 @@ match_spec compile_match(json_reader& r, const aq::request_match& match, json_pr
     for (std::size_t i = 0; i < json.size(); ++i)
         at(r, json[i].pointer, [&] {
             check_unique(r, json, i, [](const aq::request_match::json_condition& c) { return c.pointer; });
+            check_finite(r, json[i].expected);
             out.json.push_back({json_conditions.add(check_pointer(r, json[i].pointer)), json[i].expected});
         });
     out.verification = match.verification();
