@@ -1,6 +1,7 @@
 // The mock receiver's samples: expectations and strict mode.
 #include <allquiet/webhook/delivery.hpp>
 #include <allquiet/webhook/mock_receiver.hpp>
+#include <allquiet/webhook/patch.hpp>
 #include <allquiet/webhook/testing/boost_test.hpp>
 
 #include <boost/test/unit_test.hpp>
@@ -31,7 +32,7 @@ void send_title(const std::string& url, const std::string& title, const std::str
 } // namespace
 
 BOOST_AUTO_TEST_CASE(expectations) {
-    aq::mock_receiver receiver(R"({"secrets": ["test-secret"]})");
+    aq::mock_receiver receiver(aq::mock_config().secret("test-secret"));
     send_title(receiver.url() + "/hooks/aq", "Disk full", "test-secret");
     send_title(receiver.url() + "/hooks/aq", "CPU high", "test-secret");
     // [doc:expectations]
@@ -54,9 +55,10 @@ BOOST_AUTO_TEST_CASE(strict_mode) {
     aq::mock_receiver_options options;
     options.strict = true; // at destruction, every delivery must have matched a rule, and every rule one
     options.strict_reporter = aq::boost_test::strict_reporter(); // fails the test with the report
-    aq::mock_receiver receiver(R"({"secrets": ["test-secret"], "rules": [
-        {"name": "resolve", "match": {"path": "/hooks/*"},
-         "respond": {"patch": {"operations": {"appendIntent": {"intent": "Resolved"}}}}}]})",
+    aq::mock_receiver receiver(aq::mock_config().secret("test-secret").rule(
+                                   aq::mock_rule("resolve")
+                                       .when(aq::request_match().path("/hooks/*"))
+                                       .respond(aq::mock_response().patch(aq::patch().resolve()))),
                                options);
     send_title(receiver.url() + "/hooks/aq", "Disk full", "test-secret");
     BOOST_TEST(aq::boost_test::met(receiver.unmatched())); // the same verdict, before the end

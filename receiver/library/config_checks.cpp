@@ -1,4 +1,5 @@
 #include "config_checks.hpp"
+#include "receiver_config.hpp"
 
 #include <allquiet/webhook/detail/http_syntax.hpp>
 
