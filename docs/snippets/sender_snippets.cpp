@@ -15,8 +15,8 @@ BOOST_AUTO_TEST_SUITE(sender_snippets)
 namespace aq = allquiet::webhook;
 
 BOOST_AUTO_TEST_CASE(delivering) {
-    aq::mock_receiver receiver(R"({"secrets": ["dev-secret"],
-        "default": {"patch": {"operations": {"appendIntent": {"intent": "Resolved"}}}}})");
+    aq::mock_receiver receiver(
+        aq::mock_config().secret("dev-secret").otherwise(aq::mock_response().patch(aq::patch().resolve())));
     std::ifstream in(ALLQUIET_SAMPLE_INCIDENT, std::ios::binary);
     const aq::incident incident =
         aq::parse_incident(std::string(std::istreambuf_iterator<char>(in), {})).value();
@@ -44,7 +44,7 @@ BOOST_AUTO_TEST_CASE(delivering) {
     BOOST_TEST(log.str().empty());
     BOOST_TEST_REQUIRE(updated.has_value());
     BOOST_TEST((updated->current_status() == aq::status::resolved));
-    BOOST_TEST(receiver.wait_for(1, std::chrono::seconds(5))->front().verification.status() == aq::verification_status::valid);
+    BOOST_TEST(receiver.expect(aq::exactly(1), aq::request_match().verified()));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

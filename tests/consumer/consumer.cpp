@@ -9,8 +9,8 @@
 namespace aq = allquiet::webhook;
 
 int main() {
-    aq::mock_receiver receiver(R"({"secrets": ["consumer-secret"],
-        "default": {"patch": {"operations": {"appendIntent": {"intent": "Resolved"}}}}})");
+    aq::mock_receiver receiver(aq::mock_config().secret("consumer-secret").otherwise(
+        aq::mock_response().patch(aq::patch().resolve())));
     aq::request_description request;
     request.method = "POST";
     request.url = receiver.url() + "/hooks/consumer";
@@ -22,11 +22,11 @@ int main() {
     options.secret = "consumer-secret";
     const aq::delivery sent = aq::deliver(request, options);
 
-    const auto entries = receiver.wait_for(1, std::chrono::seconds(5));
+    const auto verified = receiver.expect(aq::exactly(1), aq::request_match().post().verified());
     const bool resolved = sent.succeeded() && sent.patch && *sent.patch &&
                           (*sent.patch)->operations.append_intent->intent == aq::intent::resolved;
-    if (!resolved || !entries || entries->front().verification.status() != aq::verification_status::valid) {
-        std::cerr << "consumer: the delivery did not round-trip: " << sent.error_detail << "\n";
+    if (!resolved || !verified) {
+        std::cerr << "consumer: the delivery did not round-trip: " << sent.error_detail << "\n" << verified;
         return 1;
     }
     std::cout << "consumer: signed delivery verified and answered with a resolve patch\n";
