@@ -96,14 +96,18 @@ std::string_view name_of(Enum value, const std::array<choice<Enum>, N>& names) {
 }
 
 inline constexpr std::array<choice<aq::accepted_methods>, 3> signing_method_names{
-    {{"any", aq::accepted_methods::any}, {"allquiet", aq::accepted_methods::allquiet}, {"aws", aq::accepted_methods::aws}}};
+    {{"any", aq::accepted_methods::any},
+     {"allquiet", aq::accepted_methods::allquiet},
+     {"aws", aq::accepted_methods::aws}}};
 inline constexpr std::array<choice<aq::verification_policy>, 2> policy_names{
     {{"enforce", aq::verification_policy::enforce}, {"record", aq::verification_policy::record}}};
+// The names the journal gives these too: the public headers' to_string.
 inline constexpr std::array<choice<aq::verification_status>, 3> verification_names{
-    {{"valid", aq::verification_status::valid},
-     {"invalid", aq::verification_status::invalid},
-     {"unsigned", aq::verification_status::unsigned_}}};
-inline constexpr std::array<choice<aq::fault>, 2> fault_names{{{"reset", aq::fault::reset}, {"timeout", aq::fault::timeout}}};
+    {{to_string(aq::verification_status::valid), aq::verification_status::valid},
+     {to_string(aq::verification_status::invalid), aq::verification_status::invalid},
+     {to_string(aq::verification_status::unsigned_), aq::verification_status::unsigned_}}};
+inline constexpr std::array<choice<aq::fault>, 2> fault_names{
+    {{to_string(aq::fault::reset), aq::fault::reset}, {to_string(aq::fault::timeout), aq::fault::timeout}}};
 
 inline constexpr std::int64_t max_tolerance_seconds = 31'536'000;
 

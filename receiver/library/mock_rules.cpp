@@ -358,7 +358,7 @@ json::value response_json(const aq::mock_response& response) {
     if (!response.headers().empty()) out["headers"] = headers_json(response.headers());
     if (const auto member = body_member(response.body()); !member.empty()) out[member] = body_json(response.body());
     if (response.delay().count() != 0) out["delayMs"] = response.delay().count();
-    if (response.fault()) out["fault"] = name_of(*response.fault(), fault_names);
+    if (response.fault()) out["fault"] = to_string(*response.fault());
     return out;
 }
 
@@ -382,7 +382,7 @@ json::object match_json(const aq::request_match& match) {
             conditions[condition.pointer] = condition.expected;
         out["json"] = std::move(conditions);
     }
-    if (match.verification()) out["verification"] = name_of(*match.verification(), verification_names);
+    if (match.verification()) out["verification"] = to_string(*match.verification());
     return out;
 }
 
