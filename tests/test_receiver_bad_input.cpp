@@ -620,6 +620,28 @@ BOOST_AUTO_TEST_CASE(ambiguous_framing_and_host_lines_are_refused_and_nothing_is
     BOOST_TEST(receiver.journal_size() == 1u);
 }
 
+// Beast's parser adds a chunked body's trailer fields to the request's: a trailer must not move a
+// delivery's source after its head was admitted, neither out of --allow-ips nor to another address
+// in the journal. The source is the one read from the head.
+BOOST_AUTO_TEST_CASE(a_forwarded_for_trailer_does_not_move_the_source) {
+    const auto allowed = test_support::write_temp_file("trailer-ips.json", R"({"ips": ["203.0.113.0/24"]})");
+    running_receiver receiver({.arguments = {"--allow-ips", allowed, "--trust-forwarded-for"}});
+    for (const std::string trailer_hop : {"198.51.100.1", "203.0.113.99"}) {
+        BOOST_TEST_CONTEXT("trailer X-Forwarded-For: " << trailer_hop) {
+            const auto answer = answer_to(receiver, "POST /hooks/aq HTTP/1.1\r\nHost: x\r\n"
+                                                    "X-Forwarded-For: 203.0.113.7\r\nConnection: close\r\n"
+                                                    "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n"
+                                                    "X-Forwarded-For: " +
+                                                        trailer_hop + "\r\n\r\n");
+            BOOST_TEST(starts_with(answer, "HTTP/1.1 401"), answer); // admitted, read whole; unsigned
+            const auto journal = receiver.journal();
+            BOOST_TEST_REQUIRE(!journal.empty());
+            BOOST_TEST(journal.front().at("remoteAddress") == "203.0.113.7");
+        }
+    }
+    BOOST_TEST(receiver.journal_size() == 2u);
+}
+
 // A peer that --allow-ips refuses is answered 403 on its head alone: its body is never read
 // (nor waited for), and it is not journaled, so that refused peers cannot push deliveries out.
 BOOST_AUTO_TEST_CASE(a_refused_source_is_answered_on_its_head_and_not_journaled) {

@@ -56,8 +56,12 @@ struct fixture {
         std::optional<aq::fault> fault_kind;
         std::string_view verification;
     };
+    /// As a session sends a request from `peer`: its source read and judged on the head.
     answered send(http_request request, std::string_view peer = "127.0.0.1") {
-        auto result = handle_request(state, request, peer);
+        auto source = aqhook::source_address(state.settings(), request, peer);
+        auto result = aqhook::refused_by_source(state, request, source)
+                          ? aqhook::refuse_source(request)
+                          : handle_request(state, request, std::move(source));
         answered out{nullptr, {}, {}, result.verification};
         if (const auto* answer = std::get_if<aqhook::send_response>(&result.decision)) {
             out.response = answer->response;
@@ -429,6 +433,18 @@ BOOST_AUTO_TEST_CASE(a_dummy_delivery_without_a_secret_signs_with_the_receivers)
     BOOST_TEST(open.admin(http::verb::post, "/_aqhook/dummy", "{}") == json::parse(R"({"status": 200})"));
     BOOST_TEST(open.last().verification.status() == aq::verification_status::unsigned_);
     BOOST_TEST(!open.last().header("x-aq-signature").has_value());
+}
+
+// The dummy delivery comes from the admin API, which --allow-ips does not judge: it is answered by
+// the rules and journaled as coming from the receiver itself, whatever the list admits.
+BOOST_AUTO_TEST_CASE(allow_ips_does_not_refuse_the_dummy_delivery) {
+    aqhook::receiver_settings settings;
+    settings.allowed_sources = aq::parse_address_list(R"({"ips": ["203.0.113.0/24"]})").value();
+    fixture f(R"({"secrets": ["dev-secret"]})", settings);
+    BOOST_TEST(f.admin(http::verb::post, "/_aqhook/dummy", "{}") == json::parse(R"({"status": 200})"));
+    BOOST_TEST(f.state.journal().size() == 1u);
+    BOOST_TEST(f.last().remote_address == "127.0.0.1");
+    BOOST_TEST(f.send(delivery("/h")).response->result_int() == 403u); // a delivery from that peer is refused
 }
 
 namespace {

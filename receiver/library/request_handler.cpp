@@ -48,28 +48,15 @@ bool glob_match(std::string_view pattern, std::string_view path) {
     return p == pattern.size();
 }
 
-handler_result handle_request(receiver_state& state, http_request& request, std::string_view source) {
+handler_result handle_request(receiver_state& state, http_request& request, std::string source) {
     if (is_admin_target(request.target())) return handle_admin(state, request);
-    return answer_delivery(state, request, source);
+    return answer_delivery(state, request, std::move(source));
 }
 
-namespace {
-
-std::string_view path_of(const http_request& request) {
-    const auto target = text_of(request.target());
-    return target.substr(0, target.find('?'));
-}
-
-// ---- admit --------------------------------------------------------------------------------------
-
-/// The delivery's source: the peer, or with `trust_forwarded_for` the last X-Forwarded-For hop
-/// (the one the trusted proxy added). Every X-Forwarded-For line counts, as one list in order
-/// (RFC 9110 §5.3): a client's own line cannot stand in for the proxy's.
-std::string source_address(const receiver_settings& settings, const http::fields& request,
-                           std::string_view peer) {
+std::string source_address(const receiver_settings& settings, const http::fields& head, std::string_view peer) {
     if (!settings.trust_forwarded_for) return std::string(peer);
     std::string_view last_hop;
-    for (auto [line, end] = request.equal_range("X-Forwarded-For"); line != end; ++line) {
+    for (auto [line, end] = head.equal_range("X-Forwarded-For"); line != end; ++line) {
         const std::string_view hops = text_of(line->value());
         const auto last_comma = hops.rfind(',');
         // an empty last element names no hop: the line before it does not count
@@ -78,8 +65,16 @@ std::string source_address(const receiver_settings& settings, const http::fields
     return std::string(last_hop.empty() ? peer : last_hop);
 }
 
-bool admitted(const receiver_settings& settings, std::string_view source) {
-    return !settings.allowed_sources || settings.allowed_sources->contains(source);
+bool refused_by_source(const receiver_state& state, const http::request_header<>& head, std::string_view source) {
+    const auto& allowed = state.settings().allowed_sources;
+    return allowed && !is_admin_target(head.target()) && !allowed->contains(source);
+}
+
+namespace {
+
+std::string_view path_of(const http_request& request) {
+    const auto target = text_of(request.target());
+    return target.substr(0, target.find('?'));
 }
 
 // ---- verify -------------------------------------------------------------------------------------
@@ -225,12 +220,6 @@ std::uint64_t record(aqhook::journal& journal, http_request& request, std::strin
 
 } // namespace
 
-bool refused_by_source(const receiver_state& state, const http::request_header<>& head, std::string_view peer) {
-    const auto& settings = state.settings();
-    return settings.allowed_sources && !is_admin_target(head.target()) &&
-           !admitted(settings, source_address(settings, head, peer));
-}
-
 handler_result refuse_source(const http_request& request) {
     auto result = respond_with(json_response(403, json::object{{"error", "source address not allowed"}}, request));
     result.verification = to_string(verification_status::unsigned_); // its signature is never checked
@@ -247,9 +236,7 @@ handler_result internal_error(const http_request& request) {
     return respond_with(json_response(500, json::object{{"error", "internal error"}}, request));
 }
 
-handler_result answer_delivery(receiver_state& state, http_request& request, std::string_view peer) {
-    auto source = source_address(state.settings(), request, peer);
-    if (!admitted(state.settings(), source)) return refuse_source(request);
+handler_result answer_delivery(receiver_state& state, http_request& request, std::string source) {
     const auto loaded = state.config();
     const receiver_config& config = *loaded->config;
     const aq::verification verified = verify(*loaded, request);

@@ -90,15 +90,20 @@ inline handler_result respond_later(std::shared_ptr<pending_response> pending) {
     return {await_response{std::move(pending)}};
 }
 
-/// Handles one request against the shared state: an admin request, or a delivery, which is
-/// answered by the configuration and recorded in the journal. `source` is the peer's address.
-/// The stages read the request; the last moves a delivery's body into its journal entry, so the
-/// journal copies no body.
-handler_result handle_request(receiver_state& state, http_request& request, std::string_view source);
+/// Handles one request against the shared state: an admin request, or a delivery from `source`
+/// (`source_address`, already admitted: `refused_by_source`), which is answered by the
+/// configuration and recorded in the journal. The stages read the request; the last moves a
+/// delivery's body into its journal entry, so the journal copies no body.
+handler_result handle_request(receiver_state& state, http_request& request, std::string source);
+
+/// A delivery's source, read once from its head: the peer, or with `trust_forwarded_for` the last
+/// X-Forwarded-For hop (the one the trusted proxy added). Every X-Forwarded-For line counts, as one
+/// list in order (RFC 9110 §5.3): a client's own line cannot stand in for the proxy's.
+std::string source_address(const receiver_settings& settings, const http::fields& head, std::string_view peer);
 
 /// Whether a request is refused on its head alone, before its body is read: a delivery from a
-/// source that `--allow-ips` does not admit. Never an admin request.
-bool refused_by_source(const receiver_state& state, const http::request_header<>& head, std::string_view peer);
+/// `source` that `--allow-ips` does not admit. Never an admin request.
+bool refused_by_source(const receiver_state& state, const http::request_header<>& head, std::string_view source);
 
 /// That refusal: 403, and not journaled, so that refused peers cannot push deliveries out of the
 /// journal. A refused source costs no HMAC.
@@ -112,8 +117,8 @@ handler_result refuse_unreadable(unsigned status, const std::string& reason, con
 /// The answer when handling a request threw: 500, and the connection closes after it.
 handler_result internal_error(const http_request& request);
 
-/// The delivery path alone (the admin API's dummy delivery takes it too).
-handler_result answer_delivery(receiver_state& state, http_request& request, std::string_view source);
+/// The delivery path alone, after admission (the admin API's dummy delivery takes it too).
+handler_result answer_delivery(receiver_state& state, http_request& request, std::string source);
 
 /// Whether a request's path matches a rule's `path` pattern, where `*` matches any run of characters.
 bool glob_match(std::string_view pattern, std::string_view path);

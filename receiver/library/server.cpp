@@ -232,7 +232,8 @@ class session : public std::enable_shared_from_this<session> {
             keep_head_only();
             return act(refuse_unreadable(400, "malformed HTTP request: " + *problem, request_));
         }
-        if (refused_by_source(server_.state, parser_->get(), peer_)) {
+        source_ = source_address(server_.state.settings(), parser_->get(), peer_);
+        if (refused_by_source(server_.state, parser_->get(), source_)) {
             keep_head_only();
             return act(refuse_source(request_));
         }
@@ -271,7 +272,7 @@ class session : public std::enable_shared_from_this<session> {
     /// The handler's result; an exception from it costs this request a 500, not the server.
     handler_result handle() {
         try {
-            return handle_request(server_.state, request_, peer_);
+            return handle_request(server_.state, request_, std::move(source_));
         } catch (const std::exception&) {
             request_.keep_alive(false);
             return internal_error(request_);
@@ -471,6 +472,7 @@ class session : public std::enable_shared_from_this<session> {
     std::shared_ptr<pending_response> pending_;
     std::string head_; // the response's status line and fields, as sent
     std::string peer_;
+    std::string source_; // the delivery's source (source_address), read once from its head
     std::string_view verification_ = "-";
     std::uint64_t journal_id_ = 0; // the current delivery's journal entry; 0 for none
     clock::time_point started_ = clock::now();
