@@ -176,16 +176,14 @@ void compile_into(json_reader& r, receiver_config& config) {
 
 aq::result<std::shared_ptr<const receiver_config>> compile_receiver_config(aq::mock_config model,
                                                                            const config_overrides& overrides) {
-    auto config = std::make_shared<receiver_config>();
-    json_reader r;
-    try {
+    using compiled = std::shared_ptr<const receiver_config>;
+    return aq::detail::read_reporting_failure<compiled>([&](json_reader& r, compiled& out) {
+        auto config = std::make_shared<receiver_config>();
         apply_overrides(r, model, overrides);
         config->model = std::move(model);
         compile_into(r, *config);
-    } catch (aq::detail::read_failure& failure) {
-        return std::move(failure.error);
-    }
-    return std::shared_ptr<const receiver_config>(std::move(config));
+        out = std::move(config);
+    });
 }
 
 aq::result<std::shared_ptr<const receiver_config>> parse_receiver_config(std::string_view json_text,

@@ -91,9 +91,7 @@ template <class = void>
 result<address_list> parse_address_list(std::string_view json_text) {
     auto value = detail::parse_json_text(json_text);
     if (!value) return value.error();
-    detail::json_reader reader;
-    address_list out;
-    try {
+    return detail::read_reporting_failure<address_list>([&](detail::json_reader& reader, address_list& out) {
         const auto* object = value->if_object();
         if (!object) detail::fail_type(reader, *value, "an object with an ips member");
         const auto* ips = object->if_contains("ips");
@@ -110,10 +108,7 @@ result<address_list> parse_address_list(std::string_view json_text) {
             }
             out.ranges.push_back(*range);
         }
-    } catch (detail::read_failure& failure) {
-        return std::move(failure.error);
-    }
-    return out;
+    });
 }
 
 } // namespace allquiet::webhook

@@ -154,14 +154,10 @@ inline void read_request_description(json_reader& r, const json::value& v, reque
 /// Reads a request description from a parsed JSON value. Method names are matched without
 /// regard to case and stored in upper case; unknown members are kept but not sent.
 inline result<request_description> request_description_from_json(const boost::json::value& json) {
-    request_description out;
-    detail::json_reader reader;
-    try {
-        detail::read_request_description(reader, json, out);
-    } catch (detail::read_failure& failure) {
-        return std::move(failure.error);
-    }
-    return out;
+    return detail::read_reporting_failure<request_description>(
+        [&](detail::json_reader& reader, request_description& out) {
+            detail::read_request_description(reader, json, out);
+        });
 }
 
 /// Reads a request description from rendered template text. Text that is not JSON gives

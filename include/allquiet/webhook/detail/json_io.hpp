@@ -384,17 +384,24 @@ inline result<json::value> parse_json_text(std::string_view text, json::storage_
     return parser.release();
 }
 
-/// Reads a whole document of type T, turning reader failures into an `input_error`.
-template <class T>
-result<T> read_document(const json::value& v) {
+/// Fills `out` with `read(reader, out)` and gives it, or the `input_error` the reader failed with:
+/// how every entry point that reads a document ends its reading.
+template <class T, class Read>
+result<T> read_reporting_failure(Read&& read) {
     T out{};
     json_reader reader;
     try {
-        read_json(reader, v, out);
+        std::forward<Read>(read)(reader, out);
     } catch (read_failure& failure) {
         return std::move(failure.error);
     }
     return out;
+}
+
+/// Reads a whole document of type T.
+template <class T>
+result<T> read_document(const json::value& v) {
+    return read_reporting_failure<T>([&](json_reader& reader, T& out) { read_json(reader, v, out); });
 }
 
 template <class T>
