@@ -68,7 +68,7 @@ BOOST_AUTO_TEST_CASE(a_retry_gets_the_patch_after_a_failure) {
             .secret("test-secret")
             .rule(aq::mock_rule("first try fails")
                       .in_scenario("retry")
-                      .when_state(std::string(aq::scenario_start))
+                      .when_state(aq::scenario_start)
                       .set_state("failed once")
                       .respond(aq::mock_response(503)))
             .rule(aq::mock_rule("retry resolves")

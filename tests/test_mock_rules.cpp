@@ -130,7 +130,7 @@ aq::mock_config every_member() {
                   .respond(aq::mock_response().body_template("{{title}}"))
                   .respond(aq::mock_response().patch_template(R"({"operations": {}})"))
                   .in_scenario("retry")
-                  .when_state(std::string(aq::scenario_start))
+                  .when_state(aq::scenario_start)
                   .set_state("failed once"))
         .rule(aq::mock_rule().respond(aq::mock_response(204)).in_scenario("retry").when_state("failed once"))
         .rule(aq::mock_rule("moves only").respond(aq::mock_response()).in_scenario("other").set_state("x"))

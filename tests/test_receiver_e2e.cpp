@@ -518,6 +518,9 @@ BOOST_AUTO_TEST_CASE(scenarios_are_read_set_and_reset_in_process) {
     receiver.reset_scenarios();
     BOOST_TEST(*receiver.scenario_state("retry") == "Started");
     BOOST_TEST(receiver.set_scenario_state("retry", "failed once"));
+    BOOST_TEST(receiver.set_scenario_state("retry", aq::scenario_start)); // the constant as it is
+    BOOST_TEST(*receiver.scenario_state("retry") == "Started");
+    BOOST_TEST(receiver.set_scenario_state("retry", "failed once"));
     BOOST_TEST(!receiver.set_config(R"({"rules": [{"scenario": {"name": "retry"}, "respond": {}}]})"));
     BOOST_TEST(*receiver.scenario_state("retry") == "Started"); // a new configuration starts over
 }

@@ -177,10 +177,10 @@ std::optional<std::string> mock_receiver::scenario_state(std::string_view name) 
     return impl_->state.config()->scenarios->state(name);
 }
 
-bool mock_receiver::set_scenario_state(std::string_view name, std::string state) {
+bool mock_receiver::set_scenario_state(std::string_view name, std::string_view state) {
     if (const auto problem = aqhook::scenario_text_problem(state))
         throw std::invalid_argument("mock_receiver::set_scenario_state: " + *problem);
-    return impl_->state.config()->scenarios->set(name, std::move(state));
+    return impl_->state.config()->scenarios->set(name, std::string(state));
 }
 
 void mock_receiver::reset_scenarios() { impl_->state.config()->scenarios->reset(); }

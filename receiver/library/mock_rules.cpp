@@ -67,23 +67,23 @@ mock_rule& mock_rule::respond(mock_response response) {
     return *this;
 }
 
-// when_state and set_state before in_scenario leave the scenario without a name, which loading
+// when_state and set_state without in_scenario leave the scenario without a name, which loading
 // reports.
-mock_rule& mock_rule::in_scenario(std::string name) {
+mock_rule& mock_rule::in_scenario(std::string_view name) {
     if (!scenario_) scenario_.emplace();
-    scenario_->name = std::move(name);
+    scenario_->name = name;
     return *this;
 }
 
-mock_rule& mock_rule::when_state(std::string state) {
+mock_rule& mock_rule::when_state(std::string_view state) {
     if (!scenario_) scenario_.emplace();
-    scenario_->when_state = std::move(state);
+    scenario_->when_state = std::string(state);
     return *this;
 }
 
-mock_rule& mock_rule::set_state(std::string state) {
+mock_rule& mock_rule::set_state(std::string_view state) {
     if (!scenario_) scenario_.emplace();
-    scenario_->set_state = std::move(state);
+    scenario_->set_state = std::string(state);
     return *this;
 }
 
@@ -277,9 +277,9 @@ void read_rule_member(json_reader& r, std::string_view key, const json::value& v
             rule.respond(std::move(response));
     } else if (key == "scenario") {
         auto step = read_scenario(r, v);
-        rule.in_scenario(std::move(step.name));
-        if (step.when_state) rule.when_state(std::move(*step.when_state));
-        if (step.set_state) rule.set_state(std::move(*step.set_state));
+        rule.in_scenario(step.name);
+        if (step.when_state) rule.when_state(*step.when_state);
+        if (step.set_state) rule.set_state(*step.set_state);
     } else {
         r.fail(error::unknown_member, "a rule has name, match, respond and scenario");
     }

@@ -139,7 +139,7 @@ class mock_receiver {
 
     /// Moves a scenario to `state`; false when the configuration names no such scenario. Throws
     /// `std::invalid_argument` for a state that is empty, longer than 256 bytes or not UTF-8.
-    bool set_scenario_state(std::string_view name, std::string state);
+    bool set_scenario_state(std::string_view name, std::string_view state);
 
     /// Every scenario back to "Started" (`scenario_start`), as a new configuration starts them.
     void reset_scenarios();

@@ -127,11 +127,11 @@ class mock_rule {
     /// The answer; called again, the answers form a sequence used in turn, the last one repeating.
     mock_rule& respond(mock_response response);
     /// Takes part in scenario `name`.
-    mock_rule& in_scenario(std::string name);
+    mock_rule& in_scenario(std::string_view name);
     /// Matches only while the scenario is in `state` (needs `in_scenario`).
-    mock_rule& when_state(std::string state);
+    mock_rule& when_state(std::string_view state);
     /// Moves the scenario to `state` when it matches (needs `in_scenario`).
-    mock_rule& set_state(std::string state);
+    mock_rule& set_state(std::string_view state);
 
     const std::string& name() const noexcept { return name_; }
     const request_match& match() const noexcept { return match_; }
