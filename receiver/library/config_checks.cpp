@@ -97,8 +97,8 @@ void check_secret(json_reader& r, std::string_view secret) {
 
 void check_scenario(json_reader& r, const aq::scenario_step& step) {
     if (step.name.empty())
-        r.fail_at("name", error::out_of_range, "a scenario needs a name (in C++, in_scenario before when_state "
-                                               "and set_state)");
+        r.fail_at("name", error::out_of_range, "a scenario needs a name (in C++, when_state and set_state need "
+                                               "in_scenario)");
     auto check = [&](std::string_view member, const std::string& text) {
         if (const auto problem = scenario_text_problem(text)) r.fail_at(member, error::out_of_range, *problem);
     };
