@@ -73,15 +73,22 @@ using response_body = std::variant<std::monostate, text_body, json_body, patch_b
 /// One answer a rule gives.
 class mock_response {
   public:
+    /// An answer with this status (200 to 599, checked when the configuration is loaded).
     explicit mock_response(unsigned status = 200) : status_(status) {}
 
+    /// The status (200 to 599, checked when the configuration is loaded).
     mock_response& status(unsigned code);
+    /// A response header; given again with the same name, the load fails.
     mock_response& header(std::string name, std::string value);
+    /// A text body, sent as text/plain.
     mock_response& body(std::string text);
     /// A JSON body; a JSON string is text, as in the configuration.
     mock_response& json(boost::json::value body);
+    /// An incident patch, sent as JSON.
     mock_response& patch(const webhook::patch& patch);
+    /// A Handlebars template rendered against the delivery's JSON body, sent as text/plain.
     mock_response& body_template(std::string handlebars);
+    /// The same, and the result must be a valid incident patch (else the answer is 500).
     mock_response& patch_template(std::string handlebars);
     /// Holds the answer back this long.
     mock_response& delay(std::chrono::milliseconds wait);
@@ -123,8 +130,9 @@ class mock_rule {
     /// An empty name is given "rule N" (its position, from 1) when the configuration is loaded.
     explicit mock_rule(std::string name = {}) : name_(std::move(name)) {}
 
+    /// The conditions a delivery must meet (request_match.hpp); none: every delivery.
     mock_rule& when(request_match match);
-    /// The answer; called again, the answers form a sequence used in turn, the last one repeating.
+    /// The answer (required); called again, the answers form a sequence used in turn, the last one repeating.
     mock_rule& respond(mock_response response);
     /// Takes part in scenario `name`.
     mock_rule& in_scenario(std::string_view name);
@@ -152,9 +160,11 @@ class mock_config {
   public:
     /// A secret to verify with; several let secrets rotate.
     mock_config& secret(std::string secret);
+    /// The signing methods accepted (any by default).
     mock_config& signing_methods(accepted_methods methods);
     /// How far a timestamp may be from now, both ways; `std::nullopt`: no timestamp check.
     mock_config& tolerance(std::optional<std::chrono::seconds> bound);
+    /// What happens to a delivery that is not validly signed (enforce by default: 401).
     mock_config& policy(verification_policy policy);
     /// Rules are tried in order; the first that matches answers.
     mock_config& rule(mock_rule rule);
