@@ -13,6 +13,18 @@ namespace aqhook {
 namespace json = boost::json;
 using boost::system::error_code;
 
+namespace {
+
+// No document the SDK reads nests deeper, so a longer pointer names nothing; and a probe's
+// look-ups cost the square of a pointer's length.
+aq::input_error too_deep_pointer() {
+    return {aq::error::malformed_json_pointer, {},
+            "a JSON pointer has at most " + std::to_string(aq::max_json_depth) +
+                " reference tokens, the JSON nesting limit"};
+}
+
+} // namespace
+
 aq::result<json_pointer> json_pointer::parse(std::string_view text) {
     json_pointer out;
     if (text.empty()) return out;
@@ -42,6 +54,7 @@ aq::result<json_pointer> json_pointer::parse(std::string_view text) {
                 t.index = index;
         out.tokens.push_back(std::move(t));
         if (slash == std::string_view::npos) break;
+        if (out.tokens.size() == aq::max_json_depth) return too_deep_pointer();
         start = slash + 1;
     }
     return out;

@@ -27,7 +27,8 @@ struct json_pointer {
     };
     std::vector<token> tokens; ///< empty: the whole document
 
-    /// Reads `""` or `/a/b~1c`; fails on a missing leading `/` or an escape other than ~0 and ~1.
+    /// Reads `""` or `/a/b~1c`; fails on a missing leading `/`, an escape other than ~0 and ~1, or
+    /// more reference tokens than `aq::max_json_depth`.
     static aq::result<json_pointer> parse(std::string_view text);
 };
 
