@@ -316,6 +316,25 @@ BOOST_AUTO_TEST_CASE(what_only_a_model_can_say_fails_naming_the_rule) {
                       aq::input_exception);
 }
 
+// Each list's names are checked for repeats in linear time: 90,000 json conditions took 71 s.
+BOOST_AUTO_TEST_CASE(a_rule_of_a_hundred_thousand_conditions_loads_at_once) {
+    json::object headers, pointers;
+    for (int i = 0; i < 100'000; ++i) {
+        headers["X-" + std::to_string(i)] = "v";
+        pointers["/" + std::to_string(i)] = i;
+    }
+    const std::string document = json::serialize(json::object{
+        {"rules", json::array{json::object{{"match", json::object{{"headers", headers}, {"json", pointers}}},
+                                           {"respond", json::object{{"headers", headers}}}}}}});
+    const auto started = std::chrono::steady_clock::now();
+    const auto compiled = aqhook::parse_receiver_config(document);
+    const auto took = std::chrono::steady_clock::now() - started;
+    BOOST_TEST_REQUIRE(compiled.has_value(), compiled.error().message());
+    BOOST_TEST(compiled.value()->rules.at(0).match.json.size() == 100'000u);
+    const double seconds = std::chrono::duration<double>(took).count();
+    BOOST_TEST(seconds < 10.0, seconds << " s");
+}
+
 BOOST_AUTO_TEST_CASE(command_line_additions_apply_to_a_model) {
     aqhook::config_overrides overrides;
     overrides.secrets = {"cli", "model", "cli"};

@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace aqhook {
 
@@ -21,19 +22,25 @@ decltype(auto) at(json_reader& r, std::string_view key, Check&& check) {
     return std::forward<Check>(check)();
 }
 
-/// A name given twice cannot be written as one JSON object; only a model built in C++ can hold it.
-template <class Items, class Name>
-void check_unique(json_reader& r, const Items& items, std::size_t i, Name name) {
-    for (std::size_t j = 0; j < i; ++j)
-        if (name(items[j]) == name(items[i])) r.fail(aq::error::conflicting_members, "given twice");
-}
+/// The names of one list seen so far. A name given twice cannot be written as one JSON object;
+/// only a model built in C++ can hold it. Hashed: a list may have a hundred thousand names.
+class unique_names {
+  public:
+    void add(json_reader& r, std::string_view name) {
+        if (!seen_.insert(name).second) r.fail(aq::error::conflicting_members, "given twice");
+    }
+
+  private:
+    std::unordered_set<std::string_view> seen_;
+};
 
 std::vector<aq::header_field> compile_headers(json_reader& r, const std::vector<aq::header_field>& headers,
                                               bool response) {
-    for (std::size_t i = 0; i < headers.size(); ++i)
-        at(r, headers[i].name, [&] {
-            check_unique(r, headers, i, [](const aq::header_field& h) { return h.name; });
-            check_header(r, headers[i], response);
+    unique_names names;
+    for (const auto& header : headers)
+        at(r, header.name, [&] {
+            names.add(r, header.name);
+            check_header(r, header, response);
         });
     return headers;
 }
@@ -100,12 +107,12 @@ match_spec compile_match(json_reader& r, const aq::request_match& match, json_pr
     if (out.path) at(r, "path", [&] { check_path(r, *out.path); });
     out.headers = at(r, "headers", [&] { return compile_headers(r, match.headers(), false); });
     json_scope conditions(r, "json");
-    const auto& json = match.json();
-    for (std::size_t i = 0; i < json.size(); ++i)
-        at(r, json[i].pointer, [&] {
-            check_unique(r, json, i, [](const aq::request_match::json_condition& c) { return c.pointer; });
-            check_finite(r, json[i].expected);
-            out.json.push_back({json_conditions.add(check_pointer(r, json[i].pointer)), json[i].expected});
+    unique_names pointers;
+    for (const auto& condition : match.json())
+        at(r, condition.pointer, [&] {
+            pointers.add(r, condition.pointer);
+            check_finite(r, condition.expected);
+            out.json.push_back({json_conditions.add(check_pointer(r, condition.pointer)), condition.expected});
         });
     out.verification = match.verification();
     return out;
