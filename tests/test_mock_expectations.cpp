@@ -4,6 +4,7 @@
 #include <allquiet/webhook/testing/boost_test.hpp>
 
 #include "http_client.hpp"
+#include "text_encoding.hpp"
 #include "test_support.hpp"
 
 #include <future>
@@ -126,6 +127,21 @@ BOOST_AUTO_TEST_CASE(a_long_value_is_cut_in_the_differences) {
     BOOST_TEST_REQUIRE(lines.size() == 1u);
     BOOST_TEST(lines[0].size() < 300u);
     BOOST_TEST(contains(lines[0], "..."));
+}
+
+// A report is text for test logs (Boost.Test and GoogleTest write XML): a delivery's bytes that are
+// not UTF-8, and a cut inside a character, would make it invalid.
+BOOST_AUTO_TEST_CASE(a_report_is_valid_utf8_whatever_the_delivery_holds) {
+    auto e = entry(1, "POST", "/", "{\"title\": \"" + std::string(198, 'x') + "\u00e9\"}");
+    e.headers = {{"X-Team", "\xff\xfe" + std::string(300, '\x80')}};
+    const auto lines = aq::differences(aq::request_match().header("x-team", "ops").json("/title", "t"), e);
+    BOOST_TEST_REQUIRE(lines.size() == 2u);
+    for (const auto& line : lines) {
+        BOOST_TEST(aqhook::is_valid_utf8(line), line);
+        BOOST_TEST(line.size() < 300u);
+    }
+    BOOST_TEST(contains(lines[0], "\"\xEF\xBF\xBD\xEF\xBF\xBD"), lines[0]); // each bad byte as U+FFFD
+    BOOST_TEST(contains(lines[1], "\"" + std::string(198, 'x') + "..."), lines[1]); // cut before the é
 }
 
 BOOST_AUTO_TEST_CASE(a_condition_that_cannot_hold_is_a_difference_and_expect_refuses_it) {
@@ -278,6 +294,17 @@ BOOST_AUTO_TEST_CASE(strict_mode_reports_an_unmatched_delivery_and_an_unused_rul
                "  #2 POST /other: answered 200, signature unsigned (no signing secret configured)\n"
                "rules that matched no delivery since the configuration was loaded:\n"
                "  \"never used\"\n");
+}
+
+BOOST_AUTO_TEST_CASE(strict_mode_names_ten_unused_rules_and_counts_the_others) {
+    aq::mock_config config;
+    for (int i = 0; i < 10'000; ++i)
+        config.rule(aq::mock_rule("rule number " + std::to_string(i)).when(aq::request_match().path("/nope")).respond(aq::mock_response()));
+    aq::mock_receiver receiver(config);
+    const auto report = receiver.unmatched().report();
+    BOOST_TEST(contains(report, "  \"rule number 9\"\n  and 9990 more\n"), report);
+    BOOST_TEST(!contains(report, "rule number 10\""));
+    BOOST_TEST(report.size() < 1000u);
 }
 
 BOOST_AUTO_TEST_CASE(strict_mode_reports_nothing_when_all_is_matched) {

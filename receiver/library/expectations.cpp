@@ -2,6 +2,7 @@
 #include "expectations_internal.hpp"
 #include "json_probe.hpp"
 #include "request_handler.hpp"
+#include "text_encoding.hpp"
 
 #include <allquiet/webhook/expectations.hpp>
 
@@ -20,9 +21,17 @@ namespace json = boost::json;
 /// The longest value a report shows: a delivery's body or header may be megabytes.
 constexpr std::size_t shown_limit = 200;
 
+/// `text` as valid UTF-8 (a delivery may carry any bytes), cut after `shown_limit` bytes at the
+/// end of a character.
 std::string shown(std::string_view text) {
-    if (text.size() <= shown_limit) return std::string(text);
-    return std::string(text.substr(0, shown_limit)) + "...";
+    constexpr std::size_t longest_character = 4;
+    std::string valid = aqhook::valid_utf8(text.substr(0, shown_limit + longest_character));
+    if (valid.size() <= shown_limit) return valid; // the whole text: it only grows valid
+    std::size_t cut = shown_limit;
+    while ((static_cast<unsigned char>(valid[cut]) & 0xC0) == 0x80) // a continuation byte
+        --cut;
+    valid.resize(cut);
+    return valid + "...";
 }
 
 std::string quoted(std::string_view text) { return shown(json::serialize(json::string(text))); }
@@ -82,6 +91,16 @@ std::string answer_words(const journal_entry& entry) {
                         : response.fault ? "no answer (" + std::string(to_string(*response.fault)) + " fault)"
                                          : std::string("no answer");
     return words + ", signature " + verification_words(entry.verification);
+}
+
+/// A line for each of the first `limit` items, then "and N `rest`" for the others.
+template <class Item, class Line>
+std::string first_lines(const std::vector<Item>& items, std::size_t limit, std::string_view rest, Line line) {
+    std::string out;
+    for (std::size_t i = 0; i < std::min(limit, items.size()); ++i)
+        out += "  " + line(items[i]) + "\n";
+    if (items.size() > limit) out += "  and " + std::to_string(items.size() - limit) + " " + std::string(rest) + "\n";
+    return out;
 }
 
 std::string plural(std::size_t n, std::string_view one, std::string_view many) {
@@ -220,18 +239,17 @@ aq::expectation_result strict_verdict(const std::vector<const aq::journal_entry*
     if (unmatched.empty() && unused_rules.empty())
         return {true, "every delivery matched a rule, and every rule matched a delivery\n"};
     std::string report;
+    constexpr std::size_t shown_items = 10;
     if (!unmatched.empty()) {
         report += aq::plural(unmatched.size(), "delivery", "deliveries") + " that no rule matched:\n";
-        constexpr std::size_t shown_entries = 10;
-        for (std::size_t i = 0; i < std::min(shown_entries, unmatched.size()); ++i)
-            report += "  " + aq::entry_line(*unmatched[i]) + ": " + aq::answer_words(*unmatched[i]) + "\n";
-        if (unmatched.size() > shown_entries)
-            report += "  and " + std::to_string(unmatched.size() - shown_entries) + " older\n";
+        report += aq::first_lines(unmatched, shown_items, "older", [](const aq::journal_entry* entry) {
+            return aq::entry_line(*entry) + ": " + aq::answer_words(*entry);
+        });
     }
     if (!unused_rules.empty()) {
         report += "rules that matched no delivery since the configuration was loaded:\n";
-        for (const auto& name : unused_rules)
-            report += "  " + aq::quoted(name) + "\n";
+        report += aq::first_lines(unused_rules, shown_items, "more",
+                                  [](const std::string& name) { return aq::quoted(name); });
     }
     return {false, std::move(report)};
 }

@@ -67,8 +67,9 @@ std::string describe(const request_match& match);
 
 /// One line for each condition of `match` that `entry` fails, in the match's order (method, path,
 /// headers, JSON values, verification), such as `path: expected /hooks/*, got /other` or
-/// `JSON /title: expected "Disk full", got "CPU high"`. Values shown are cut to 200 characters.
-/// A condition that cannot hold (a JSON pointer without its leading `/`) is a line of its own.
+/// `JSON /title: expected "Disk full", got "CPU high"`. Values shown are valid UTF-8 (U+FFFD for
+/// bytes that are not), cut to 200 bytes at the end of a character. A condition
+/// that cannot hold (a JSON pointer without its leading `/`) is a line of its own.
 std::vector<std::string> differences(const request_match& match, const journal_entry& entry);
 
 /// Whether `entry` meets every condition of `match`: `differences` is empty.

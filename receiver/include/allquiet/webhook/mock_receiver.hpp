@@ -128,7 +128,8 @@ class mock_receiver {
 
     /// Strict mode's verdict, now: met when every delivery in the journal matched a rule (none was
     /// answered by the default, or refused for its signature) and every rule of the configuration
-    /// in force matched a delivery since it was loaded.
+    /// in force matched a delivery since it was loaded. Its report names the 10 newest such
+    /// deliveries and the first 10 such rules, and counts the others.
     expectation_result unmatched() const;
 
     /// Empties the journal.
