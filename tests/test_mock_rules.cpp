@@ -228,6 +228,10 @@ BOOST_AUTO_TEST_CASE(scenarios_are_read_and_compiled) {
     };
     CHECK_FAILS_WITH(with_scenario(R"({"whenState": "Started"})"), error::missing_member, "/rules/0/scenario/name");
     CHECK_FAILS_WITH(with_scenario(R"({"name": ""})"), error::out_of_range, "/rules/0/scenario/name");
+    // PUT /_aqhook/scenarios/.. reaches /_aqhook/ once a browser or curl has resolved the URL.
+    CHECK_FAILS_WITH(with_scenario(R"({"name": ".."})"), error::out_of_range, "/rules/0/scenario/name");
+    CHECK_FAILS_WITH(with_scenario(R"({"name": "."})"), error::out_of_range, "/rules/0/scenario/name");
+    BOOST_TEST(with_scenario(R"({"name": "...", "whenState": ".."})").has_value());
     CHECK_FAILS_WITH(with_scenario(R"({"name": "x", "state": "y"})"), error::unknown_member,
                      "/rules/0/scenario/state");
     CHECK_FAILS_WITH(with_scenario(R"({"name": "x", "setState": 1})"), error::wrong_type,

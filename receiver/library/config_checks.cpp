@@ -103,6 +103,10 @@ void check_scenario(json_reader& r, const aq::scenario_step& step) {
         if (const auto problem = scenario_text_problem(text)) r.fail_at(member, error::out_of_range, *problem);
     };
     check("name", step.name);
+    // PUT /_aqhook/scenarios/{name} takes the name as a path segment, which URLs resolve away
+    // when it is "." or ".." (RFC 3986 §5.2.4): curl as typed, browsers even percent-encoded.
+    if (step.name == "." || step.name == "..")
+        r.fail_at("name", error::out_of_range, "a scenario's name is not . or .., which no URL keeps as a path segment");
     if (step.when_state) check("whenState", *step.when_state);
     if (step.set_state) check("setState", *step.set_state);
 }
