@@ -320,6 +320,39 @@ BOOST_AUTO_TEST_CASE(what_only_a_model_can_say_fails_naming_the_rule) {
                       aq::input_exception);
 }
 
+// The journal, strict mode and the page name a rule by its name: two rules of one name, or a name
+// that is another rule's number, could not be told apart. A document can say it too.
+BOOST_AUTO_TEST_CASE(two_rules_of_one_name_fail_the_load) {
+    const auto same = compile_error(aq::mock_config()
+                                        .rule(aq::mock_rule("retry").respond(aq::mock_response(503)))
+                                        .rule(aq::mock_rule("retry").respond(aq::mock_response(200))));
+    BOOST_TEST(same.code == error::conflicting_members);
+    BOOST_TEST(same.pointer == "/rules/1/name");
+    BOOST_TEST(same.detail == "another rule is named 'retry': the journal could not tell them apart");
+    const auto numbered = compile_error(aq::mock_config()
+                                            .rule(aq::mock_rule("rule 2").respond(aq::mock_response()))
+                                            .rule(aq::mock_rule().respond(aq::mock_response())));
+    BOOST_TEST(numbered.pointer == "/rules/1/name");
+    const auto from_json = aqhook::parse_receiver_config(
+        R"({"rules": [{"name": "a", "respond": {}}, {"name": "a", "respond": {}}]})");
+    BOOST_TEST_REQUIRE(from_json.has_error());
+    BOOST_TEST(from_json.error().pointer == "/rules/1/name");
+}
+
+// A JSON document is UTF-8; a model built in C++ may hold any bytes, which GET /_aqhook/config
+// could not write out as JSON.
+BOOST_AUTO_TEST_CASE(a_model_holds_only_what_a_document_could) {
+    const std::string bad = "caf\xC3";
+    const auto name = compile_error(with_rule(aq::mock_rule(bad).respond(aq::mock_response())));
+    BOOST_TEST(name.code == error::syntax);
+    BOOST_TEST(name.pointer == "/rules/0/name");
+    BOOST_TEST(name.detail == "not valid UTF-8, which a configuration document could not hold");
+    BOOST_TEST(compile_error(aq::mock_config().otherwise(aq::mock_response().body(bad))).pointer == "/default/body");
+    BOOST_TEST(compile_error(with_rule(aq::mock_rule("j").when(aq::request_match().json("/a", bad.c_str())).respond(
+                                 aq::mock_response())))
+                   .pointer == "/rules/0/match/json/~1a");
+}
+
 // Each list's names are checked for repeats in linear time: 90,000 json conditions took 71 s.
 BOOST_AUTO_TEST_CASE(a_rule_of_a_hundred_thousand_conditions_loads_at_once) {
     json::object headers, pointers;

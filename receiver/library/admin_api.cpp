@@ -93,19 +93,31 @@ struct admin_call {
 class worker_job final : public pending_response {
   public:
     worker_job(const http_request& request, std::function<response_ptr()> work)
-        : stopping_(error_response(503, "the receiver is stopping", request)), work_(std::move(work)) {}
+        : stopping_(error_response(503, "the receiver is stopping", request)),
+          failed_(error_response(500, "internal error", request)), work_(std::move(work)) {}
 
     /// Cancelled before the worker takes it, the job answers 503 without running; once running,
-    /// it finishes (a listing or a configuration load is short) and answers.
+    /// it finishes (a listing or a configuration load is short) and answers. An exception from the
+    /// work (memory running out) costs this request a 500, as on an I/O thread, not the worker.
     void start(const pending_context& where, std::function<void(response_ptr)> ready) override {
-        net::post(where.worker, [cancelled = cancelled_, stopping = stopping_, work = std::move(work_),
-                                 ready = std::move(ready)] { ready(*cancelled ? stopping : work()); });
+        net::post(where.worker, [cancelled = cancelled_, stopping = stopping_, failed = failed_,
+                                 work = std::move(work_), ready = std::move(ready)] {
+            if (*cancelled) return ready(stopping);
+            response_ptr answer;
+            try {
+                answer = work();
+            } catch (const std::exception&) {
+                answer = failed;
+            }
+            ready(std::move(answer));
+        });
     }
     void cancel() override { *cancelled_ = true; }
 
   private:
     std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
     response_ptr stopping_;
+    response_ptr failed_;
     std::function<response_ptr()> work_;
 };
 

@@ -1,5 +1,6 @@
 #include "config_checks.hpp"
 #include "receiver_config.hpp"
+#include "text_encoding.hpp"
 
 #include <allquiet/webhook/detail/http_syntax.hpp>
 
@@ -93,6 +94,25 @@ void check_finite(json_reader& r, const boost::json::value& value) {
 
 void check_secret(json_reader& r, std::string_view secret) {
     if (secret.empty()) r.fail(error::out_of_range, "a secret must not be empty");
+}
+
+void check_utf8(json_reader& r, const json::value& document) {
+    auto check = [&](std::string_view text) {
+        if (!is_valid_utf8(text))
+            r.fail(error::syntax, "not valid UTF-8, which a configuration document could not hold");
+    };
+    if (const auto* text = document.if_string()) return check(*text);
+    if (const auto* items = document.if_array())
+        for (std::size_t i = 0; i < items->size(); ++i) {
+            json_scope item(r, i);
+            check_utf8(r, (*items)[i]);
+        }
+    if (const auto* members = document.if_object())
+        for (const auto& member : *members) {
+            check(member.key());
+            json_scope at(r, member.key());
+            check_utf8(r, member.value());
+        }
 }
 
 void check_scenario(json_reader& r, const aq::scenario_step& step) {

@@ -48,6 +48,11 @@ aq::patch check_patch(json_reader& r, const boost::json::value& patch);
 /// which no JSON reader takes (and NaN equals nothing, so no condition could hold).
 void check_finite(json_reader& r, const boost::json::value& value);
 void check_secret(json_reader& r, std::string_view secret);
+/// Every string and member name in `document` (a configuration as `to_json` writes it) is UTF-8,
+/// as a JSON document's are: a model built in C++ may hold any bytes, which `GET /_aqhook/config`
+/// could not write as JSON.
+void check_utf8(json_reader& r, const boost::json::value& document);
+
 /// `r` is at the rule's `scenario`.
 void check_scenario(json_reader& r, const aq::scenario_step& step);
 /// A rule answers: `r` is at the rule.

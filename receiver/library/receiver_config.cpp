@@ -163,9 +163,15 @@ void compile_into(json_reader& r, receiver_config& config) {
     config.tolerance = at(r, "toleranceSeconds", [&] { return compile_tolerance(r, model.tolerance()); });
     config.policy = model.policy();
     at(r, "rules", [&] {
+        // The journal, strict mode's report and the web page name a rule by its name alone.
+        std::unordered_set<std::string> names;
         for (std::size_t i = 0; i < model.rules().size(); ++i) {
             json_scope item(r, i);
             config.rules.push_back(compile_rule(r, model.rules()[i], i, config.json_conditions));
+            const auto& name = config.rules.back().name;
+            if (!names.insert(name).second)
+                r.fail_at("name", aq::error::conflicting_members,
+                          "another rule is named '" + name + "': the journal could not tell them apart");
         }
     });
     if (!model.fallback().empty())
@@ -187,6 +193,7 @@ aq::result<std::shared_ptr<const receiver_config>> compile_receiver_config(aq::m
     return aq::detail::read_reporting_failure<compiled>([&](json_reader& r, compiled& out) {
         auto config = std::make_shared<receiver_config>();
         apply_overrides(r, model, overrides);
+        check_utf8(r, aq::to_json(model));
         config->model = std::move(model);
         compile_into(r, *config);
         out = std::move(config);
