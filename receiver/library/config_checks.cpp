@@ -1,4 +1,5 @@
 #include "config_checks.hpp"
+#include "path_pattern.hpp"
 #include "receiver_config.hpp"
 #include "text_encoding.hpp"
 
@@ -56,8 +57,7 @@ void check_method(json_reader& r, std::string_view method) {
 }
 
 void check_path(json_reader& r, std::string_view pattern) {
-    if (pattern.empty() || (pattern.front() != '/' && pattern.front() != '*'))
-        r.fail(error::malformed_path, "a path starts with /");
+    if (!is_path_pattern(pattern)) r.fail(error::malformed_path, "a path starts with /");
 }
 
 json_pointer check_pointer(json_reader& r, std::string_view pointer) {

@@ -1,7 +1,7 @@
 // Expectations on the journal: one check per condition gives both the verdict and the words.
 #include "expectations_internal.hpp"
 #include "json_probe.hpp"
-#include "request_handler.hpp"
+#include "path_pattern.hpp"
 #include "text_encoding.hpp"
 
 #include <allquiet/webhook/expectations.hpp>
@@ -40,8 +40,7 @@ std::string quoted(const json::value& value) { return shown(json::serialize(valu
 std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
 
 std::optional<std::string> path_problem(const std::string& pattern) {
-    if (pattern.empty() || (pattern.front() != '/' && pattern.front() != '*'))
-        return "path " + quoted(pattern) + ": a path starts with /";
+    if (!aqhook::is_path_pattern(pattern)) return "path " + quoted(pattern) + ": a path starts with /";
     return std::nullopt;
 }
 

@@ -26,28 +26,6 @@ response_ptr json_response(unsigned status, const json::value& body, const http_
     return std::make_shared<const http_response>(json_text_response(status, json::serialize(body), request));
 }
 
-bool glob_match(std::string_view pattern, std::string_view path) {
-    // Greedy matching with one backtrack point: enough for `*`, linear in practice.
-    std::size_t p = 0, s = 0, star = std::string_view::npos, mark = 0;
-    while (s < path.size()) {
-        if (p < pattern.size() && pattern[p] == '*') {
-            star = p++;
-            mark = s;
-        } else if (p < pattern.size() && pattern[p] == path[s]) {
-            ++p;
-            ++s;
-        } else if (star != std::string_view::npos) {
-            p = star + 1;
-            s = ++mark;
-        } else {
-            return false;
-        }
-    }
-    while (p < pattern.size() && pattern[p] == '*')
-        ++p;
-    return p == pattern.size();
-}
-
 handler_result handle_request(receiver_state& state, http_request& request, std::string source) {
     if (is_admin_target(request.target())) return handle_admin(state, request);
     return answer_delivery(state, request, std::move(source));

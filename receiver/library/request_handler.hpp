@@ -8,6 +8,7 @@
 // Requests under /_aqhook/ go to the admin API instead (admin_api.hpp).
 #pragma once
 
+#include "path_pattern.hpp"
 #include "receiver_state.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -120,8 +121,6 @@ handler_result internal_error(const http_request& request);
 /// The delivery path alone, after admission (the admin API's dummy delivery takes it too).
 handler_result answer_delivery(receiver_state& state, http_request& request, std::string source);
 
-/// Whether a request's path matches a rule's `path` pattern, where `*` matches any run of characters.
-bool glob_match(std::string_view pattern, std::string_view path);
 
 /// A JSON response with the usual headers, fitting `request`'s version and keep-alive.
 response_ptr json_response(unsigned status, const boost::json::value& body, const http_request& request);
