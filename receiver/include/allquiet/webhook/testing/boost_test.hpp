@@ -12,8 +12,9 @@
 
 #include <boost/test/test_tools.hpp>
 
+#include <boost/assert/source_location.hpp>
+
 #include <functional>
-#include <source_location>
 #include <string>
 
 namespace allquiet::webhook::boost_test {
@@ -29,7 +30,7 @@ inline boost::test_tools::assertion_result met(const expectation_result& verdict
 /// A reporter for `mock_receiver_options::strict_reporter`: a `BOOST_ERROR` with the report, naming
 /// the line that made the reporter (the failure is raised where the receiver is destroyed).
 inline std::function<void(const expectation_result&)>
-strict_reporter(std::source_location where = std::source_location::current()) {
+strict_reporter(boost::source_location where = BOOST_CURRENT_LOCATION) {
     const std::string origin = std::string(where.file_name()) + ":" + std::to_string(where.line());
     return [origin](const expectation_result& verdict) {
         BOOST_ERROR("strict mock_receiver (reporter from " << origin << "):\n" << verdict.report());

@@ -12,8 +12,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/assert/source_location.hpp>
+
 #include <functional>
-#include <source_location>
 #include <string>
 
 namespace allquiet::webhook::gtest {
@@ -28,7 +29,7 @@ inline ::testing::AssertionResult met(const expectation_result& verdict) {
 /// A reporter for `mock_receiver_options::strict_reporter`: an `ADD_FAILURE` with the report, at
 /// the line that made the reporter (the failure is raised where the receiver is destroyed).
 inline std::function<void(const expectation_result&)>
-strict_reporter(std::source_location where = std::source_location::current()) {
+strict_reporter(boost::source_location where = BOOST_CURRENT_LOCATION) {
     const std::string file = where.file_name();
     const int line = static_cast<int>(where.line());
     return [file, line](const expectation_result& verdict) {
