@@ -758,6 +758,22 @@ BOOST_AUTO_TEST_CASE(admin_errors_echo_only_valid_utf8) {
     }
 }
 
+// A configuration's error names its member by JSON pointer, and a member name may be as long as the
+// body: the answer echoes at most 4 KiB of it.
+BOOST_AUTO_TEST_CASE(an_admin_error_echoes_a_bounded_message) {
+    fixture f;
+    const std::string member(500'000, '~'); // each ~ is ~0 in the pointer: twice as long
+    auto put = admin_request(http::verb::put, "/_aqhook/config");
+    put.body() = "{\"" + member + "\": 1}";
+    put.prepare_payload();
+    const auto answer = f.send(put);
+    BOOST_TEST(answer.response->result_int() == 400u);
+    BOOST_TEST(answer.response->body().size() < 4200u, answer.response->body().size());
+    const auto error = std::string(json::parse(answer.response->body()).at("error").as_string());
+    BOOST_TEST(error.substr(0, 4) == "/~0~");
+    BOOST_TEST(error.substr(error.size() - 3) == "...");
+}
+
 // A body of control characters grows six-fold as JSON (\u0001), and a listing stays in memory
 // until its client takes it: the listings held at once stay within twice the journal's budget.
 BOOST_AUTO_TEST_CASE(listings_held_at_once_stay_within_the_listing_budget) {

@@ -50,10 +50,15 @@ std::optional<std::uint64_t> parse_number(std::string_view text, std::uint64_t m
     return value;
 }
 
+/// The longest error message an admin answer gives: one echoing a request's member names (a
+/// configuration's JSON pointer) could otherwise be about as long as the request.
+constexpr std::size_t max_error_message = 4096;
+
 /// `{"error": message}`. What a message echoes of the request (a target, an id) may be any
 /// bytes: it is made valid UTF-8, as JSON must be.
 http_response error_message(unsigned status, std::string_view message, const http_request& request) {
-    return json_text_response(status, json::serialize(json::object{{"error", valid_utf8(message)}}), request);
+    return json_text_response(
+        status, json::serialize(json::object{{"error", valid_utf8_prefix(message, max_error_message)}}), request);
 }
 
 response_ptr error_response(unsigned status, std::string_view message, const http_request& request) {

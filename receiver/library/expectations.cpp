@@ -21,18 +21,8 @@ namespace json = boost::json;
 /// The longest value a report shows: a delivery's body or header may be megabytes.
 constexpr std::size_t shown_limit = 200;
 
-/// `text` as valid UTF-8 (a delivery may carry any bytes), cut after `shown_limit` bytes at the
-/// end of a character.
-std::string shown(std::string_view text) {
-    constexpr std::size_t longest_character = 4;
-    std::string valid = aqhook::valid_utf8(text.substr(0, shown_limit + longest_character));
-    if (valid.size() <= shown_limit) return valid; // the whole text: it only grows valid
-    std::size_t cut = shown_limit;
-    while ((static_cast<unsigned char>(valid[cut]) & 0xC0) == 0x80) // a continuation byte
-        --cut;
-    valid.resize(cut);
-    return valid + "...";
-}
+/// `text` as valid UTF-8 (a delivery may carry any bytes), cut after `shown_limit` bytes.
+std::string shown(std::string_view text) { return aqhook::valid_utf8_prefix(text, shown_limit); }
 
 std::string quoted(std::string_view text) { return shown(json::serialize(json::string(text))); }
 std::string quoted(const json::value& value) { return shown(json::serialize(value)); }

@@ -63,6 +63,19 @@ inline std::string valid_utf8(std::string_view text) {
     return out;
 }
 
+/// At most `limit` bytes of `text` made valid UTF-8, cut at the end of a character, with "..."
+/// after it when cut: what an answer or a report echoes of a request, which may be megabytes.
+inline std::string valid_utf8_prefix(std::string_view text, std::size_t limit) {
+    constexpr std::size_t longest_character = 4;
+    std::string valid = valid_utf8(text.substr(0, limit + longest_character));
+    if (valid.size() <= limit) return valid; // the whole text: it only grows valid
+    std::size_t cut = limit;
+    while ((static_cast<unsigned char>(valid[cut]) & 0xC0) == 0x80) // a continuation byte
+        --cut;
+    valid.resize(cut);
+    return valid + "...";
+}
+
 /// Standard, padded base64 (RFC 4648 §4).
 inline std::string base64(std::string_view bytes) {
     std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0'); // EVP_EncodeBlock adds a NUL
