@@ -145,7 +145,8 @@ class mock_receiver {
     /// Every scenario back to "Started" (`scenario_start`), as a new configuration starts them.
     void reset_scenarios();
 
-    /// Stops now (the destructor does it too).
+    /// Stops accepting, answers pending waits 503 and lets requests in flight finish, 10 s at most;
+    /// returns when they have (the destructor does it too).
     void stop();
 
   private:
