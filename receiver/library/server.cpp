@@ -1,5 +1,6 @@
 #include "server.hpp"
 #include "log_queue.hpp"
+#include "request_reader.hpp"
 #include "text_encoding.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -9,10 +10,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -26,7 +23,6 @@
 namespace aqhook {
 
 namespace net = boost::asio;
-namespace beast = boost::beast;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
 
@@ -35,19 +31,50 @@ namespace {
 /// How long to wait before accepting again after an error such as "too many open files", or while
 /// the connection limit is reached.
 constexpr auto accept_retry_delay = std::chrono::milliseconds(50);
-/// A connection's read buffer once its client has spoken: a delivery of a few KiB arrives in one
-/// read instead of in many of the parser's 512-byte ones. Idle connections stay at 512 bytes.
-constexpr std::size_t read_buffer_size = 8 * 1024;
 /// How long the connections ended at the close of the grace period have to say so (log lines,
 /// journal entries) before the I/O threads are stopped.
 constexpr auto abandon_limit = std::chrono::seconds(1);
 
-// A connection's objects name their I/O context's executor type instead of the type-erased
-// any_io_executor: every handler Beast and Asio run then skips the executor's type erasure.
-using io_executor = net::io_context::executor_type;
-using connection_socket = net::basic_stream_socket<tcp, io_executor>;
-using connection_timer = net::basic_waitable_timer<std::chrono::steady_clock,
-                                                   net::wait_traits<std::chrono::steady_clock>, io_executor>;
+} // namespace
+
+/// A connection's one timer, set for whichever phase is current (the read deadline, the write
+/// deadline, a delay, a hold). Setting it again supersedes the previous setting: a counter tells a
+/// stale expiry from the current one, which a cancelled wait already under way cannot.
+class connection_deadline {
+  public:
+    explicit connection_deadline(const io_executor& executor) : timer_(executor) {}
+
+    /// Calls `on_expiry()` after `after`, unless set again or cleared first.
+    template <class OnExpiry>
+    void set(std::chrono::milliseconds after, OnExpiry on_expiry) {
+        timer_.expires_after(after);
+        timer_.async_wait([this, on_expiry = std::move(on_expiry), armed = ++armings_](error_code ec) mutable {
+            if (!ec && armed == armings_) on_expiry();
+        });
+    }
+
+    void clear() {
+        ++armings_;
+        timer_.cancel();
+    }
+
+  private:
+    net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>, io_executor>
+        timer_;
+    std::uint64_t armings_ = 0; // which of the timer's waits is current
+};
+
+namespace {
+
+/// The peer's address, an IPv4 one mapped into IPv6 written as IPv4; empty when the socket has none.
+std::string peer_address(const connection_socket& socket) {
+    error_code ec;
+    auto address = socket.remote_endpoint(ec).address();
+    if (ec) return {};
+    if (address.is_v6() && address.to_v6().is_v4_mapped())
+        address = net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
+    return address.to_string();
+}
 
 /// The status line and header fields of `response`. Every response carries its body whole with
 /// a Content-Length, so Beast's general serializer (chunking, buffer sequences) is not needed.
@@ -67,63 +94,26 @@ void write_head(const http_response& response, std::string& out) {
     out += "\r\n";
 }
 
-bool expects_continue(const http::request_header<>& request) {
-    const auto expect = request[http::field::expect];
-    return request.version() == 11 && aq::detail::iequals({expect.data(), expect.size()}, "100-continue");
-}
-
-} // namespace
-
-/// A request's body: a string that grows as its bytes arrive. Beast's own string body reserves the
-/// declared Content-Length up front, which lets a client that sends nothing more take `max_body`
-/// of memory per connection.
-struct request_body : http::string_body {
-    class reader : public http::string_body::reader {
-      public:
-        using http::string_body::reader::reader;
-        void init(const boost::optional<std::uint64_t>&, error_code& ec) { ec = {}; }
-    };
+/// What the log says of one request: its answer's status, or the fault or the reason that none
+/// was sent.
+struct request_outcome {
+    unsigned status = 0;
+    const char* fault = nullptr;
+    const char* not_sent = nullptr;
 };
-using request_parser = http::request_parser<request_body>;
 
-namespace {
-
-/// Whether the Transfer-Encoding lines, read as one list (RFC 9110 §5.6.1: empty elements and
-/// blanks around them allowed), name chunked and no other coding. Beast's parser frames a body as
-/// chunked when its scan of the list stops at chunked, which it also does for "chunked;q=1",
-/// "chunked, ;" and a folded "chunked\r\n gzip", where a proxy in front may frame it otherwise.
-bool chunked_alone(const http::fields& head) {
-    std::size_t codings = 0;
-    bool chunked = false;
-    for (auto [line, end] = head.equal_range(http::field::transfer_encoding); line != end; ++line) {
-        std::string_view list = text_of(line->value());
-        for (bool more = true; more;) {
-            const auto comma = list.find(',');
-            const auto coding = without_blanks(list.substr(0, comma));
-            more = comma != std::string_view::npos;
-            list.remove_prefix(more ? comma + 1 : list.size());
-            if (coding.empty()) continue;
-            if (!aq::detail::is_token(coding)) return false;
-            ++codings;
-            chunked = aq::detail::iequals(coding, "chunked");
-        }
-    }
-    return codings == 1 && chunked;
-}
-
-/// Why a request's head is refused before its body is read (400, RFC 9112 §3.2, §6.1 and §6.3):
-/// a missing or repeated Host; a Transfer-Encoding in HTTP/1.0, whose framing is then faulty; or
-/// one that is not chunked alone, whose body a proxy in front may frame otherwise, reading a
-/// second, smuggled request in it.
-std::optional<std::string> ambiguous_head(const request_parser& parser) {
-    const auto& head = parser.get();
-    const auto hosts = head.count(http::field::host);
-    if (hosts > 1 || (hosts == 0 && head.version() == 11)) return "a request needs exactly one Host header";
-    if (head.count(http::field::transfer_encoding) == 0) return std::nullopt;
-    if (head.version() == 10) return "an HTTP/1.0 request cannot have a Transfer-Encoding";
-    if (!parser.chunked() || !chunked_alone(head))
-        return "the Transfer-Encoding must be chunked alone, the one coding this receiver reads";
-    return std::nullopt;
+std::string log_line(std::string_view peer, const http_request& request, std::string_view verification,
+                     request_outcome outcome, std::chrono::microseconds elapsed) {
+    boost::json::object line{{"time", aq::timestamp::now().text()},
+                             {"remote", peer},
+                             {"method", valid_utf8(request.method_string())},
+                             {"target", valid_utf8(request.target())},
+                             {"verification", verification},
+                             {"status", outcome.status},
+                             {"durationUs", elapsed.count()}};
+    if (outcome.fault) line["fault"] = outcome.fault;
+    if (outcome.not_sent) line["notSent"] = outcome.not_sent;
+    return boost::json::serialize(line);
 }
 
 } // namespace
@@ -168,20 +158,13 @@ struct server::impl {
     std::vector<std::shared_ptr<session>> live_sessions();
 };
 
-/// One connection: read a request, hand it to the handler, write the response, repeat while
-/// kept alive. One timer keeps its time, whatever it is waiting for.
+/// One connection: read a request, carry out what the handler decides, write the response, repeat
+/// while kept alive. One timer keeps its time, whatever it is waiting for.
 class session : public std::enable_shared_from_this<session> {
   public:
     session(server::impl& server, connection_socket socket)
-        : server_(server), socket_(std::move(socket)), timer_(socket_.get_executor()),
-          buffer_(server.options.max_header + read_buffer_size) {
-        error_code ec;
-        socket_.non_blocking(true, ec); // asynchronous operations ignore it; the hang-up watch's read must not block
-        auto address = socket_.remote_endpoint(ec).address();
-        if (address.is_v6() && address.to_v6().is_v4_mapped())
-            address = net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
-        if (!ec) peer_ = address.to_string();
-    }
+        : server_(server), socket_(std::move(socket)), deadline_(socket_.get_executor()),
+          reader_(socket_, server.options.max_header, server.options.max_body), peer_(peer_address(socket_)) {}
 
     void start() {
         net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->read_request(); });
@@ -214,59 +197,34 @@ class session : public std::enable_shared_from_this<session> {
         if (stopping_) return close();
         phase_ = phase::reading;
         journal_id_ = 0;
-        parser_.emplace();
-        parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header));
-        parser_->body_limit(server_.options.max_body);
         arm(server_.options.read_timeout, &session::close);
-        http::async_read_header(
-            socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
-                if (ec) return self->cut_off(ec);
-                self->read_head();
-            });
+        reader_.read_head([self = shared_from_this()](read_outcome head) { self->admit(std::move(head)); });
     }
 
     /// Decides on the head alone what it can, before the body is read (or a 100 Continue invites it).
-    void read_head() {
+    void admit(read_outcome head) {
         started_ = clock::now(); // for a refusal's log line; the body's arrival restarts it
-        if (const auto problem = ambiguous_head(*parser_)) {
-            keep_head_only();
-            return act(refuse_unreadable(400, "malformed HTTP request: " + *problem, request_));
-        }
-        source_ = source_address(server_.state.settings(), parser_->get(), peer_);
-        if (refused_by_source(server_.state, parser_->get(), source_)) {
-            keep_head_only();
+        if (head.what != read_outcome::kind::ready) return refuse(std::move(head));
+        source_ = source_address(server_.state.settings(), reader_.head(), peer_);
+        if (refused_by_source(server_.state, reader_.head(), source_)) {
+            request_ = reader_.head_only();
             return act(refuse_source(request_));
         }
-        buffer_.reserve(read_buffer_size);
-        if (!expects_continue(parser_->get())) return read_body();
-        static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
-        net::async_write(socket_, net::buffer(go_on), [self = shared_from_this()](error_code ec, std::size_t) {
-            ec ? self->close() : self->read_body();
-        });
-    }
-
-    /// The request's head alone, for a request answered before its body is read (the body never
-    /// is: the connection closes after the answer). A request whose head could not be read stands
-    /// as "-" in the log.
-    void keep_head_only() {
-        if (parser_->is_header_done()) {
-            request_ = http_request(parser_->get().base());
-        } else {
-            request_ = {};
-            request_.method_string("-");
-        }
-        request_.keep_alive(false);
-    }
-
-    void read_body() {
-        http::async_read(socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
-            if (ec) return self->cut_off(ec);
+        reader_.read_body([self = shared_from_this()](read_outcome body) {
+            if (body.what != read_outcome::kind::ready) return self->refuse(std::move(body));
             self->phase_ = phase::handling;
             self->started_ = clock::now();
-            auto message = self->parser_->release();
-            self->request_ = http_request(std::move(message.base()), std::move(message.body()));
+            self->request_ = self->reader_.release();
             self->act(self->handle());
         });
+    }
+
+    /// A request that cannot be read any further is answered, then the connection closes; a
+    /// client that is gone is not answered.
+    void refuse(read_outcome outcome) {
+        if (outcome.what == read_outcome::kind::gone) return close();
+        request_ = reader_.head_only(); // what follows on the connection is never read
+        act(refuse_unreadable(outcome.status, outcome.reason, request_));
     }
 
     /// The handler's result; an exception from it costs this request a 500, not the server.
@@ -296,7 +254,7 @@ class session : public std::enable_shared_from_this<session> {
 
     void carry_out(const withhold_answer& fault) {
         if (fault.kind == fault::reset) {
-            log(0, "reset");
+            log({0, "reset"});
             error_code ignored;
             socket_.set_option(net::socket_base::linger(true, 0), ignored);
             return close();
@@ -306,12 +264,10 @@ class session : public std::enable_shared_from_this<session> {
         arm(server_.options.fault_hold_limit, &session::end_hold);
     }
 
-    void carry_out(await_response& later) { await(std::move(later.pending)); }
-
-    void await(std::shared_ptr<pending_response> pending) {
+    void carry_out(await_response& later) {
         phase_ = phase::pending;
-        pending_ = std::move(pending);
-        disarm(); // the pending response keeps its own time
+        pending_ = std::move(later.pending);
+        deadline_.clear(); // the pending response keeps its own time
         watch_for_hang_up();
         const net::any_io_executor connection = socket_.get_executor(),
                                    worker = server_.worker.get_executor();
@@ -330,67 +286,28 @@ class session : public std::enable_shared_from_this<session> {
 
     bool waiting() const { return phase_ == phase::delaying || phase_ == phase::pending || phase_ == phase::holding; }
 
-    /// While the request waits (a delay, a pending response, a `timeout` fault), a client that
-    /// hangs up releases its connection at once instead of at the end of the wait. Bytes that come
-    /// meanwhile (a pipelined request) are read into the buffer for the next request, so that a
-    /// close behind them is still seen; once they fill the buffer, the wait's own end releases it.
     void watch_for_hang_up() {
-        if (watching_) return;
-        watching_ = true;
-        socket_.async_wait(net::socket_base::wait_read, [self = shared_from_this()](error_code ec) {
-            self->watching_ = false;
-            if (ec || !self->waiting()) return;
-            const std::size_t room = self->buffer_.max_size() - self->buffer_.size();
-            if (room == 0) return;
-            error_code read_ec; // the socket is non-blocking: this takes what has arrived
-            self->buffer_.commit(self->socket_.read_some(self->buffer_.prepare(room), read_ec));
-            if (read_ec && read_ec != net::error::would_block)
-                return self->give_up("client gone before the answer");
-            self->watch_for_hang_up();
-        });
+        reader_.watch_for_hang_up([self = shared_from_this()] { return self->waiting(); },
+                                  [self = shared_from_this()] { self->give_up("client gone before the answer"); });
     }
 
     /// Ends a connection whose answer waits: a `timeout` fault, which answers nothing on
     /// purpose, is logged as such; an answer due says why it was never sent.
     void give_up(const char* reason) {
-        if (phase_ == phase::holding)
-            log(0, "timeout");
-        else
-            not_sent(reason);
+        if (phase_ == phase::holding) return end_hold();
+        not_sent(reason);
         close();
     }
 
     void end_hold() {
-        log(0, "timeout");
+        log({0, "timeout"});
         close();
     }
 
     /// The answer never reached the client: the journal entry and the log line say so.
     void not_sent(const char* reason) {
         if (journal_id_) server_.state.journal().mark_not_sent(journal_id_, reason);
-        log(0, nullptr, reason);
-    }
-
-    /// Answers a request that cannot be read any further, then closes; a client that is gone
-    /// is not answered.
-    void cut_off(error_code ec) {
-        if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
-            ec == net::error::eof || ec == net::error::connection_reset || ec == net::error::bad_descriptor)
-            return close();
-        started_ = clock::now();
-        keep_head_only(); // what follows on the connection is never read
-        const auto [status, reason] = why_unreadable(ec);
-        act(refuse_unreadable(status, reason, request_));
-    }
-
-    /// The status and reason for a request that `ec` cut off.
-    std::pair<unsigned, std::string> why_unreadable(error_code ec) const {
-        if (ec == http::error::header_limit) return {431, "request headers larger than the limit"};
-        if (ec == http::error::body_limit) return {413, "request body larger than the limit"};
-        if (ec == http::error::buffer_overflow)
-            return {400, "malformed HTTP request: a chunk line or trailer longer than " +
-                             std::to_string(buffer_.max_size()) + " bytes"};
-        return {400, "malformed HTTP request: " + ec.message()};
+        log({0, nullptr, reason});
     }
 
     // The response is sent from a posted handler, after the other connections whose requests the
@@ -413,7 +330,7 @@ class session : public std::enable_shared_from_this<session> {
                     self->not_sent("connection lost while the answer was written");
                     return self->close();
                 }
-                self->log(self->response_->result_int(), nullptr);
+                self->log({self->response_->result_int()});
                 const bool keep_alive = self->response_->keep_alive();
                 self->response_.reset(); // a listing's share of the listing budget goes back now
                 if (!keep_alive || self->stopping_) return self->close();
@@ -422,39 +339,21 @@ class session : public std::enable_shared_from_this<session> {
         });
     }
 
-    /// Calls `on_expiry` after `after`, unless the timer is armed again or disarmed first.
+    /// Calls `on_expiry` after `after`, unless the deadline is set again or cleared first.
     void arm(std::chrono::milliseconds after, void (session::*on_expiry)()) {
-        timer_.expires_after(after);
-        timer_.async_wait([self = shared_from_this(), on_expiry, armed = ++armings_](error_code ec) {
-            if (!ec && armed == self->armings_) (self.get()->*on_expiry)();
-        });
+        deadline_.set(after, [self = shared_from_this(), on_expiry] { (self.get()->*on_expiry)(); });
     }
 
-    /// Stops the timer; an expiry already on its way is ignored.
-    void disarm() {
-        ++armings_;
-        timer_.cancel();
-    }
-
-    void log(unsigned status, const char* fault_name, const char* not_sent_reason = nullptr) {
+    void log(request_outcome outcome) {
         if (!server_.log) return;
         const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started_);
-        boost::json::object line{{"time", aq::timestamp::now().text()},
-                                 {"remote", peer_},
-                                 {"method", valid_utf8(request_.method_string())},
-                                 {"target", valid_utf8(request_.target())},
-                                 {"verification", verification_},
-                                 {"status", status},
-                                 {"durationUs", elapsed.count()}};
-        if (fault_name) line["fault"] = fault_name;
-        if (not_sent_reason) line["notSent"] = not_sent_reason;
-        server_.log->push(boost::json::serialize(line));
+        server_.log->push(log_line(peer_, request_, verification_, outcome, elapsed));
     }
 
     void close() {
         if (phase_ == phase::closed) return;
         phase_ = phase::closed;
-        disarm();
+        deadline_.clear();
         if (auto pending = std::exchange(pending_, nullptr)) pending->cancel();
         error_code ignored;
         socket_.shutdown(connection_socket::shutdown_both, ignored);
@@ -463,21 +362,18 @@ class session : public std::enable_shared_from_this<session> {
 
     server::impl& server_;
     connection_socket socket_;
-    connection_timer timer_;
-    std::uint64_t armings_ = 0; // which of the timer's waits is current
-    beast::flat_buffer buffer_; // bounded: a head, chunk line or trailer that never ends cannot grow it
-    std::optional<request_parser> parser_;
+    connection_deadline deadline_;
+    request_reader reader_;
+    const std::string peer_;
     http_request request_;
     response_ptr response_;
     std::shared_ptr<pending_response> pending_;
     std::string head_; // the response's status line and fields, as sent
-    std::string peer_;
     std::string source_; // the delivery's source (source_address), read once from its head
     std::string_view verification_ = "-";
     std::uint64_t journal_id_ = 0; // the current delivery's journal entry; 0 for none
     clock::time_point started_ = clock::now();
     phase phase_ = phase::reading;
-    bool watching_ = false; // a wait for the client's hang-up is under way
     bool stopping_ = false;
 };
 
