@@ -92,7 +92,11 @@ BOOST_AUTO_TEST_CASE(defaults_and_bodies) {
     BOOST_TEST(spec.headers.size() == 1u); // the given Content-Type wins
     const auto none = parse_receiver_config(R"({"toleranceSeconds": null})").value();
     BOOST_TEST(!none->tolerance.enabled);
-    BOOST_TEST(parse_receiver_config(aqhook::default_config_json).has_value());
+    // A configuration that gives nothing answers every delivery 200 with no body.
+    const auto empty = aqhook::compile_receiver_config(aq::mock_config()).value();
+    BOOST_TEST(empty->rules.empty());
+    BOOST_TEST(empty->fallback.next().status == 200u);
+    BOOST_TEST(empty->fallback.next().body.empty());
 }
 
 BOOST_AUTO_TEST_CASE(command_line_overrides_apply_to_every_document) {

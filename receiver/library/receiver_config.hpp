@@ -126,10 +126,6 @@ struct config_overrides {
 /// delivery's own body cannot make the receiver render for long.
 inline constexpr std::size_t response_template_steps = 1'000'000;
 
-/// The configuration used when none is given: no secrets, no rules, 200 with an empty body.
-inline constexpr std::string_view default_config_json =
-    R"({"secrets": [], "rules": [], "default": {"status": 200}})";
-
 /// The model with the command line's additions, compiled. Errors name the member by the JSON
 /// pointer it has in `to_json(model)` and, inside a rule, the rule by name.
 aq::result<std::shared_ptr<const receiver_config>> compile_receiver_config(aq::mock_config model,
