@@ -8,6 +8,7 @@
 
 #include <allquiet/webhook/mock_receiver.hpp>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/beast/http/read.hpp>
@@ -356,6 +357,96 @@ BOOST_AUTO_TEST_CASE(an_answer_at_the_body_limit_is_read_whole) {
         BOOST_TEST_REQUIRE(sent.succeeded(), sent.error_detail);
         BOOST_TEST((sent.response->body == body));
     }
+}
+
+// Two sends on one I/O context run side by side: the one to the slow answer does not hold the
+// other back, and each completes with its own delivery.
+BOOST_AUTO_TEST_CASE(sends_on_one_executor_run_side_by_side) {
+    aq::mock_receiver receiver(R"({"rules": [
+        {"match": {"path": "/slow"}, "respond": {"status": 202, "delayMs": 1500}},
+        {"match": {"path": "/fast"}, "respond": {"status": 201, "body": "fast"}}]})");
+    net::io_context io;
+    std::vector<std::string> completed;
+    std::optional<aq::delivery> slow, fast;
+    const auto start = std::chrono::steady_clock::now();
+    auto send = [&](const std::string& path, std::optional<aq::delivery>& into) {
+        auto request = aq::build_http_request(request_to(receiver.url() + path, false)).value();
+        aq::async_send_request(io.get_executor(), std::move(request), {}, [&, path](aq::delivery sent) {
+            completed.push_back(path);
+            into = std::move(sent);
+        });
+    };
+    send("/slow", slow);
+    send("/fast", fast);
+    io.run(); // one thread for both
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    BOOST_TEST((completed == std::vector<std::string>{"/fast", "/slow"}));
+    BOOST_TEST_REQUIRE(fast->succeeded(), fast->error_detail);
+    BOOST_TEST(fast->response->status == 201u);
+    BOOST_TEST(fast->response->body == "fast");
+    BOOST_TEST(fast->duration < 1500ms); // it did not wait for the slow answer
+    BOOST_TEST_REQUIRE(slow->succeeded(), slow->error_detail);
+    BOOST_TEST(slow->response->status == 202u);
+    BOOST_TEST(slow->duration >= 1500ms);
+    BOOST_TEST(elapsed < 10s);
+    BOOST_TEST(receiver.journal().size() == 2u);
+}
+
+// The request goes exactly as built: no header is added, none signed.
+BOOST_AUTO_TEST_CASE(a_request_is_sent_as_it_is) {
+    aq::mock_receiver receiver;
+    aq::http_request request{"PUT", aq::parse_http_url(receiver.url() + "/as/is?q=1").value(),
+                             {{"Host", "somewhere.test"}, {"X-Mine", "1"}, {"Content-Length", "5"}},
+                             "a  \xc3\xa9"};
+    auto options = signed_with("dev-secret"); // signing is the caller's: this does not sign
+    const auto sent = aq::send_request(request, options);
+    BOOST_TEST_REQUIRE(sent.succeeded(), sent.error_detail);
+    BOOST_TEST(sent.request.method == "PUT");
+    BOOST_TEST(sent.incident_updates == false);
+    BOOST_TEST(!sent.patch.has_value());
+    const auto entry = receiver.journal().at(0);
+    BOOST_TEST(entry.method == "PUT");
+    BOOST_TEST(entry.target == "/as/is?q=1");
+    BOOST_TEST(entry.body == "a  \xc3\xa9");
+    BOOST_TEST(entry.headers.size() == 3u);
+    BOOST_TEST(*entry.header("Host") == "somewhere.test");
+    BOOST_TEST(!entry.header("x-aq-signature").has_value());
+}
+
+// A send whose cancellation slot is signalled ends at once, whether it waits for the answer or for
+// its name to resolve; the server's answer, the resolver and the deadline are not waited for.
+BOOST_AUTO_TEST_CASE(a_cancelled_send_ends_at_once) {
+    aq::mock_receiver receiver(R"({"rules": [{"match": {"path": "/hang"}, "respond": {"fault": "timeout"}}]})");
+    auto never_resolves = std::make_shared<std::promise<void>>();
+    std::shared_future<void> release = never_resolves->get_future().share();
+    for (const std::string& url : {receiver.url() + "/hang", std::string("http://dns-never-answers.example/x")}) {
+        BOOST_TEST_CONTEXT(url) {
+            net::io_context io;
+            net::cancellation_signal cancel;
+            aq::delivery_options options;
+            options.timeout = 30s;
+            options.resolve = [release](const std::string& host, std::uint16_t port) {
+                if (host != "127.0.0.1") release.wait_for(60s);
+                return std::vector<net::ip::tcp::endpoint>{{net::ip::make_address("127.0.0.1"), port}};
+            };
+            std::optional<aq::delivery> sent;
+            aq::async_send_request(io.get_executor(), aq::build_http_request(request_to(url, false)).value(),
+                                   options,
+                                   net::bind_cancellation_slot(cancel.slot(),
+                                                               [&](aq::delivery done) { sent = std::move(done); }));
+            net::steady_timer soon(io, 300ms);
+            soon.async_wait([&](boost::system::error_code) { cancel.emit(net::cancellation_type::terminal); });
+            const auto start = std::chrono::steady_clock::now();
+            io.run();
+            const auto elapsed = std::chrono::steady_clock::now() - start;
+            BOOST_TEST((elapsed < 10s)); // 300 ms when correct
+            BOOST_TEST_REQUIRE(sent.has_value());
+            BOOST_TEST((sent->error == net::error::operation_aborted), sent->error.message());
+            BOOST_TEST(sent->error_detail == "cancelled");
+            BOOST_TEST(!sent->response.has_value());
+        }
+    }
+    never_resolves->set_value();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -47,4 +47,28 @@ BOOST_AUTO_TEST_CASE(delivering) {
     BOOST_TEST(receiver.expect(aq::exactly(1), aq::request_match().verified()));
 }
 
+BOOST_AUTO_TEST_CASE(sending_without_waiting) {
+    aq::mock_receiver receiver;
+    const std::vector<std::string> urls{receiver.url() + "/hooks/a", receiver.url() + "/hooks/b"};
+    aq::request_description description;
+    description.method = "POST";
+    description.body.kind = aq::body_kind::json;
+    description.body.json = boost::json::object{{"title", "Disk full"}};
+    aq::delivery_options options;
+    std::ostringstream log;
+    // [doc:sender_async]
+    boost::asio::io_context io; // or the executor the program runs already
+    for (const std::string& url : urls) {
+        description.url = url;
+        aq::http_request request = aq::build_http_request(description).value(); // unsigned, as built
+        aq::async_send_request(io.get_executor(), std::move(request), options, [&log, url](aq::delivery sent) {
+            log << url << ": " << (sent.response ? std::to_string(sent.response->status) : sent.error_detail) << '\n';
+        });
+    }
+    io.run(); // both exchanges at once, on this one thread
+    // [/doc:sender_async]
+    BOOST_TEST(log.str().find("/hooks/a: 200\n") != std::string::npos, log.str());
+    BOOST_TEST(log.str().find("/hooks/b: 200\n") != std::string::npos, log.str());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,5 +1,7 @@
 // Sending a delivery as All Quiet does: sign the request, send it over http or https with a
-// timeout, and read the answer (as an incident patch when the template asks for updates).
+// timeout, and read the answer (as an incident patch when the template asks for updates). The
+// exchange itself is asynchronous and runs on any executor (`async_send_request`, for a program
+// that sends many at once); `deliver` and `send_request` wait for it.
 #pragma once
 
 #include <allquiet/webhook/error.hpp>
@@ -8,9 +10,14 @@
 #include <allquiet/webhook/request_template.hpp>
 #include <allquiet/webhook/signature.hpp>
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -22,7 +29,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -30,7 +36,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace allquiet::webhook {
@@ -106,113 +114,40 @@ struct delivery {
 
 namespace detail {
 
-/// The socket of one delivery under the one deadline of its whole exchange. A timer of its own
-/// closes the socket when the deadline passes, whatever is under way. A timeout checked read by
-/// read is lost when each read completes at once (a server streaming interim answers).
-class deadline_socket {
+using response_parser = boost::beast::http::response_parser<boost::beast::http::string_body>;
+
+/// Where a name resolved on a thread of its own is handed back: to the exchange that waits for it,
+/// unless that exchange has stopped waiting (its deadline passed, it was cancelled or destroyed). A
+/// resolver can take longer than any timeout (getaddrinfo waits out an unreachable DNS server, and
+/// Asio's resolver joins its thread when destroyed): its thread is then left to finish alone,
+/// holding only its own copies and this.
+class resolution_handoff {
   public:
-    explicit deadline_socket(std::chrono::steady_clock::time_point deadline) {
-        timer_.expires_at(deadline);
-        timer_.async_wait([this](boost::system::error_code ec) {
-            if (ec) return;
-            expired_ = true;
-            boost::system::error_code ignored;
-            socket_.close(ignored);
-        });
+    using receiver = std::function<void(std::vector<boost::asio::ip::tcp::endpoint>, boost::system::error_code)>;
+
+    explicit resolution_handoff(receiver waiting) : waiting_(std::move(waiting)) {}
+
+    /// Hands the outcome to the exchange, if it still waits.
+    void hand_over(std::vector<boost::asio::ip::tcp::endpoint> found, boost::system::error_code error) {
+        const std::lock_guard hold(lock_);
+        if (waiting_) waiting_(std::move(found), error);
     }
 
-    boost::asio::ip::tcp::socket& socket() { return socket_; }
-
-    /// Starts an operation (`start` is given its completion handler) and runs the I/O until it
-    /// ends: its error, or `timeout` when the deadline ended it.
-    template <class Start>
-    boost::system::error_code run(Start&& start) {
-        std::optional<boost::system::error_code> result;
-        start([&result](boost::system::error_code ec, auto&&...) { result = ec; });
-        while (!result && io_.run_one() != 0) {
-        }
-        const auto ec = result.value_or(boost::asio::error::operation_aborted);
-        return ec && expired_ ? boost::beast::error::timeout : ec;
+    /// The exchange waits no longer: once this returns, nothing is handed over.
+    void abandon() {
+        const std::lock_guard hold(lock_);
+        waiting_ = nullptr;
     }
 
   private:
-    boost::asio::io_context io_;
-    boost::asio::ip::tcp::socket socket_{io_};
-    boost::asio::steady_timer timer_{io_};
-    bool expired_ = false;
+    std::mutex lock_;
+    receiver waiting_;
 };
 
-using response_parser = boost::beast::http::response_parser<boost::beast::http::string_body>;
-
-/// Reads the final answer into `parser`, past interim ones (100 Continue, 103 Early Hints: RFC
-/// 9110 §15.2), whose heads count against the final one's limit so that no server can send them
-/// without end. The read buffer's bound holds Beast's chunk lines and trailers, which it reads
-/// whole without a limit of its own. The answer to a HEAD request has no body, whatever its
-/// Content-Length says (RFC 9110 §9.3.2).
-template <class Stream>
-boost::system::error_code read_final_answer(deadline_socket& connection, Stream& stream,
-                                            const delivery_options& options, bool to_head,
-                                            std::optional<response_parser>& parser) {
-    boost::beast::flat_buffer buffer(options.max_response_head);
-    std::size_t head_left = options.max_response_head;
-    for (;;) {
-        parser.emplace();
-        parser->header_limit(static_cast<std::uint32_t>(
-            std::min<std::size_t>(head_left, std::numeric_limits<std::uint32_t>::max())));
-        parser->body_limit(options.max_response_body);
-        parser->skip(to_head);
-        std::size_t head_size = 0;
-        const auto ec = connection.run([&](auto done) {
-            boost::beast::http::async_read(
-                stream, buffer, *parser,
-                [&head_size, done](boost::system::error_code read_ec, std::size_t n) {
-                    head_size = n;
-                    done(read_ec);
-                });
-        });
-        if (ec) return ec;
-        const unsigned status = parser->get().result_int();
-        if (status < 100 || status >= 200 || status == 101) return {};
-        head_left -= std::min(head_size, head_left);
-    }
-}
-
-template <class Stream>
-void exchange_http(deadline_socket& connection, Stream& stream, const http_request& request,
-                   const delivery_options& options, delivery& out) {
-    // Written out by the SDK rather than by Beast's message serializer: its composed write,
-    // instantiated for the TLS stream, was most of the compile time of every file that sends.
-    const std::string message = http_request_text(request, "\r\n");
-    out.error = connection.run(
-        [&](auto done) { boost::asio::async_write(stream, boost::asio::buffer(message), done); });
-    std::optional<response_parser> parser;
-    if (!out.error)
-        out.error = read_final_answer(connection, stream, options, request.method == "HEAD", parser);
-    if (out.error) return;
-    received_response response;
-    response.status = parser->get().result_int();
-    for (const auto& field : parser->get())
-        response.headers.push_back({std::string(field.name_string()), std::string(field.value())});
-    response.body = std::move(parser->get().body());
-    out.response = std::move(response);
-}
-
-/// Resolves on a thread of its own and waits until the deadline at most. A resolver can take
-/// longer than any timeout (getaddrinfo waits out an unreachable DNS server, and Asio's
-/// resolver joins its thread when destroyed); past the deadline the thread is left to finish
-/// alone, holding only its own copies.
-inline std::vector<boost::asio::ip::tcp::endpoint>
-resolve_before(const name_resolver& resolve, const std::string& host, std::uint16_t port,
-               std::chrono::steady_clock::time_point deadline, boost::system::error_code& ec) {
-    struct outcome {
-        std::mutex lock;
-        std::condition_variable finished;
-        bool done = false;
-        std::vector<boost::asio::ip::tcp::endpoint> endpoints;
-        boost::system::error_code error;
-    };
-    auto shared = std::make_shared<outcome>();
-    std::thread([shared, resolve, host, port] {
+/// Resolves `host` on a thread of its own and hands the addresses, or the error, to `handoff`.
+inline void resolve_off_thread(const name_resolver& resolve, const std::string& host, std::uint16_t port,
+                               std::shared_ptr<resolution_handoff> handoff) {
+    std::thread([handoff = std::move(handoff), resolve, host, port] {
         std::vector<boost::asio::ip::tcp::endpoint> found;
         boost::system::error_code error;
         try {
@@ -223,37 +158,8 @@ resolve_before(const name_resolver& resolve, const std::string& host, std::uint1
             error = boost::asio::error::host_not_found;
         }
         if (!error && found.empty()) error = boost::asio::error::host_not_found;
-        const std::lock_guard hold(shared->lock);
-        shared->endpoints = std::move(found);
-        shared->error = error;
-        shared->done = true;
-        shared->finished.notify_one();
+        handoff->hand_over(std::move(found), error);
     }).detach();
-    std::unique_lock hold(shared->lock);
-    if (!shared->finished.wait_until(hold, deadline, [&] { return shared->done; })) {
-        ec = boost::beast::error::timeout;
-        return {};
-    }
-    ec = shared->error;
-    return std::move(shared->endpoints);
-}
-
-/// The TLS handshake (certificate and host name checked unless turned off, SNI), then the
-/// exchange over it.
-inline void exchange_https(deadline_socket& connection, const http_request& request,
-                           const delivery_options& options, delivery& out) {
-    namespace ssl = boost::asio::ssl;
-    ssl::context context(ssl::context::tls_client);
-    context.set_default_verify_paths();
-    if (options.ca_file) context.load_verify_file(*options.ca_file, out.error);
-    if (out.error) return;
-    context.set_verify_mode(options.verify_certificates ? ssl::verify_peer : ssl::verify_none);
-    if (options.verify_certificates)
-        context.set_verify_callback(ssl::host_name_verification(request.url.host));
-    ssl::stream<boost::asio::ip::tcp::socket&> tls(connection.socket(), context);
-    SSL_set_tlsext_host_name(tls.native_handle(), request.url.host.c_str());
-    out.error = connection.run([&](auto done) { tls.async_handshake(ssl::stream_base::client, done); });
-    if (!out.error) exchange_http(connection, tls, request, options, out);
 }
 
 inline std::string describe_transport_error(const boost::system::error_code& ec,
@@ -274,52 +180,255 @@ inline std::string describe_transport_error(const boost::system::error_code& ec,
                " bytes";
     if (ec == boost::beast::http::error::body_limit)
         return "answer body larger than " + std::to_string(options.max_response_body) + " bytes";
+    if (ec == boost::asio::error::operation_aborted) return "cancelled";
     return ec.message();
 }
 
+/// One exchange on an executor: resolve (off the executor's threads), connect, TLS for https,
+/// write the request, read the final answer. Every step runs on the executor; no thread of it
+/// ever waits. One timer keeps the deadline of the whole exchange and closes the socket when it
+/// passes, whatever is under way: a timeout checked read by read is lost when each read completes
+/// at once (a server streaming interim answers).
+class exchange : public std::enable_shared_from_this<exchange> {
+  public:
+    using completion = std::function<void(delivery)>;
+
+    exchange(const boost::asio::any_io_executor& executor, http_request request, delivery_options options,
+             completion done)
+        : executor_(executor), options_(std::move(options)), done_(std::move(done)), socket_(executor),
+          deadline_(executor), buffer_(options_.max_response_head), head_left_(options_.max_response_head) {
+        out_.request = std::move(request);
+    }
+
+    exchange(const exchange&) = delete;
+    exchange& operator=(const exchange&) = delete;
+
+    ~exchange() {
+        if (handoff_) handoff_->abandon();
+    }
+
+    /// Starts the deadline and the name's resolution; `slot`, when connected, cancels the exchange.
+    void start(boost::asio::cancellation_slot slot) {
+        started_ = std::chrono::steady_clock::now();
+        if (slot.is_connected())
+            slot.assign([weak = weak_from_this()](boost::asio::cancellation_type) {
+                if (const auto self = weak.lock()) self->end_early(self->cancelled_);
+            });
+        deadline_.expires_after(options_.timeout);
+        deadline_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+            if (!ec) self->end_early(self->expired_);
+        });
+        resolve();
+    }
+
+  private:
+    using endpoint = boost::asio::ip::tcp::endpoint;
+
+    /// The deadline passed, or the exchange was cancelled (`why` says which): what is under way
+    /// ends now, with `timeout` or `operation_aborted`.
+    void end_early(bool& why) {
+        if (finished_) return;
+        why = true;
+        if (resolving_) return finish(boost::asio::error::operation_aborted);
+        boost::system::error_code ignored;
+        socket_.close(ignored);
+    }
+
+    void resolve() {
+        resolving_ = true;
+        handoff_ = std::make_shared<resolution_handoff>(
+            [weak = weak_from_this(), executor = executor_](std::vector<endpoint> found,
+                                                            boost::system::error_code ec) {
+                boost::asio::post(executor, [weak, found = std::move(found), ec]() mutable {
+                    if (const auto self = weak.lock()) self->resolved(std::move(found), ec);
+                });
+            });
+        try {
+            resolve_off_thread(options_.resolve, out_.request.url.host, out_.request.url.port, handoff_);
+        } catch (const std::system_error& e) { // no thread to be had
+            finish(e.code());
+        }
+    }
+
+    void resolved(std::vector<endpoint> found, boost::system::error_code ec) {
+        if (finished_) return;
+        resolving_ = false;
+        handoff_.reset();
+        if (ec) return finish(ec);
+        endpoints_ = std::move(found);
+        boost::asio::async_connect(socket_, endpoints_,
+                                   [self = shared_from_this()](boost::system::error_code ec, const endpoint&) {
+                                       if (ec) return self->finish(ec);
+                                       self->connected();
+                                   });
+    }
+
+    /// The TLS handshake for https (certificate and host name checked unless turned off, SNI),
+    /// then the request.
+    void connected() {
+        namespace ssl = boost::asio::ssl;
+        if (out_.request.url.scheme != "https") return write(socket_);
+        boost::system::error_code ec;
+        auto& context = tls_context_.emplace(ssl::context::tls_client);
+        context.set_default_verify_paths(ec);
+        if (!ec && options_.ca_file) context.load_verify_file(*options_.ca_file, ec);
+        if (ec) return finish(ec);
+        context.set_verify_mode(options_.verify_certificates ? ssl::verify_peer : ssl::verify_none);
+        if (options_.verify_certificates)
+            context.set_verify_callback(ssl::host_name_verification(out_.request.url.host));
+        auto& tls = tls_.emplace(socket_, context);
+        SSL_set_tlsext_host_name(tls.native_handle(), out_.request.url.host.c_str());
+        tls.async_handshake(ssl::stream_base::client, [self = shared_from_this()](boost::system::error_code ec) {
+            if (ec) return self->finish(ec);
+            self->write(*self->tls_);
+        });
+    }
+
+    template <class Stream>
+    void write(Stream& stream) {
+        // Written out by the SDK rather than by Beast's message serializer: its composed write,
+        // instantiated for the TLS stream, was most of the compile time of every file that sends.
+        message_ = http_request_text(out_.request, "\r\n");
+        boost::asio::async_write(stream, boost::asio::buffer(message_),
+                                 [self = shared_from_this(), &stream](boost::system::error_code ec, std::size_t) {
+                                     if (ec) return self->finish(ec);
+                                     self->read(stream);
+                                 });
+    }
+
+    /// Reads an answer; past interim ones (100 Continue, 103 Early Hints: RFC 9110 §15.2), reads
+    /// again, their heads counting against the final one's limit so that no server can send them
+    /// without end. The read buffer's bound holds Beast's chunk lines and trailers, which it reads
+    /// whole without a limit of its own. The answer to a HEAD request has no body, whatever its
+    /// Content-Length says (RFC 9110 §9.3.2).
+    template <class Stream>
+    void read(Stream& stream) {
+        auto& parser = parser_.emplace();
+        parser.header_limit(static_cast<std::uint32_t>(
+            std::min<std::size_t>(head_left_, std::numeric_limits<std::uint32_t>::max())));
+        parser.body_limit(options_.max_response_body);
+        parser.skip(out_.request.method == "HEAD");
+        boost::beast::http::async_read(
+            stream, buffer_, parser,
+            [self = shared_from_this(), &stream](boost::system::error_code ec, std::size_t head_size) {
+                if (ec) return self->finish(ec);
+                const unsigned status = self->parser_->get().result_int();
+                if (status < 100 || status >= 200 || status == 101) return self->finish({});
+                self->head_left_ -= std::min(head_size, self->head_left_);
+                self->read(stream);
+            });
+    }
+
+    /// Ends the exchange (once): its outcome goes to the completion handler, through the executor.
+    void finish(boost::system::error_code ec) {
+        if (finished_) return;
+        finished_ = true;
+        if (handoff_) handoff_->abandon();
+        deadline_.cancel();
+        if (ec && cancelled_)
+            ec = boost::asio::error::operation_aborted;
+        else if (ec && expired_)
+            ec = boost::beast::error::timeout;
+        out_.error = ec;
+        out_.duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                              started_);
+        if (ec)
+            out_.error_detail = describe_transport_error(ec, options_);
+        else
+            out_.response = answer();
+        boost::system::error_code ignored;
+        socket_.close(ignored);
+        boost::asio::post(executor_, [done = std::move(done_), out = std::move(out_)]() mutable {
+            done(std::move(out));
+        });
+    }
+
+    received_response answer() {
+        received_response response;
+        response.status = parser_->get().result_int();
+        for (const auto& field : parser_->get())
+            response.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+        response.body = std::move(parser_->get().body());
+        return response;
+    }
+
+    boost::asio::any_io_executor executor_;
+    delivery_options options_;
+    completion done_;
+    delivery out_;
+    std::chrono::steady_clock::time_point started_;
+    std::shared_ptr<resolution_handoff> handoff_;
+    std::vector<endpoint> endpoints_;
+    boost::asio::ip::tcp::socket socket_;
+    boost::asio::steady_timer deadline_;
+    std::optional<boost::asio::ssl::context> tls_context_;
+    std::optional<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
+    std::string message_;
+    boost::beast::flat_buffer buffer_;
+    std::size_t head_left_;
+    std::optional<response_parser> parser_;
+    bool resolving_ = false;
+    bool expired_ = false;
+    bool cancelled_ = false;
+    bool finished_ = false;
+};
+
 } // namespace detail
 
-/// Signs (when asked), sends and reads one request. Never throws for network trouble: the
-/// result says what happened.
-inline delivery deliver(const request_description& description, const delivery_options& options = {}) {
-    namespace net = boost::asio;
+/// Sends `request` exactly as it is (its headers and body as given: nothing is added or signed,
+/// `options.signing_method` is not used) and reads the final answer, within `options`' bounds and
+/// the one deadline of `options.timeout`. Every step runs on `executor`, none of whose threads
+/// ever waits: the name resolves on a thread of its own (`options.resolve`), whose result is
+/// posted back. Completes once, on `executor`, with the `delivery` (the request, the answer or the
+/// transport error, the duration); never throws for network trouble. `token` is an Asio
+/// completion token (a handler `void(aq::delivery)`, `use_future`, ...); a cancellation slot
+/// bound to it (`bind_cancellation_slot`) cancels the exchange when its signal is emitted on
+/// `executor`: it then ends at once with `boost::asio::error::operation_aborted`.
+template <class CompletionToken>
+auto async_send_request(const boost::asio::any_io_executor& executor, http_request request,
+                        delivery_options options, CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(delivery)>(
+        [](auto handler, const boost::asio::any_io_executor& on, http_request sent, delivery_options how) {
+            const boost::asio::cancellation_slot slot = boost::asio::get_associated_cancellation_slot(handler);
+            auto held = std::make_shared<decltype(handler)>(std::move(handler));
+            std::make_shared<detail::exchange>(on, std::move(sent), std::move(how), [held](delivery done) {
+                std::move (*held)(std::move(done));
+            })->start(slot);
+        },
+        token, executor, std::move(request), std::move(options));
+}
 
+/// `async_send_request` on an I/O context of its own, waited for: sends `request` as it is and
+/// returns what happened. Never throws for network trouble.
+inline delivery send_request(http_request request, const delivery_options& options = {}) {
+    boost::asio::io_context io;
     delivery out;
-    out.incident_updates = description.enable_incident_updates;
+    async_send_request(io.get_executor(), std::move(request), options,
+                       [&out](delivery sent) { out = std::move(sent); });
+    io.run();
+    return out;
+}
+
+/// Builds the request a description gives, signs it (when asked), sends it (`send_request`) and
+/// reads the answer, as a patch when the description asks for incident updates. Never throws for
+/// network trouble: the result says what happened.
+inline delivery deliver(const request_description& description, const delivery_options& options = {}) {
     auto built = build_http_request(description);
     if (!built) {
+        delivery out;
+        out.incident_updates = description.enable_incident_updates;
         out.error = built.error().code;
         out.error_detail = built.error().message();
         return out;
     }
-    out.request = std::move(*built);
     if (options.signing_method) {
-        const auto signed_headers = sign(*options.signing_method, options.secret,
-                                         timestamp(options.clock()).text(), out.request.body);
-        out.request.headers.push_back(signed_headers.signature);
-        out.request.headers.push_back(signed_headers.timestamp);
+        const auto signed_headers =
+            sign(*options.signing_method, options.secret, timestamp(options.clock()).text(), built->body);
+        built->headers.push_back(signed_headers.signature);
+        built->headers.push_back(signed_headers.timestamp);
     }
-
-    const auto start = std::chrono::steady_clock::now();
-    const auto deadline = start + options.timeout;
-    const auto& url = out.request.url;
-    const auto endpoints = detail::resolve_before(options.resolve, url.host, url.port, deadline, out.error);
-    detail::deadline_socket connection(deadline);
-    if (!out.error)
-        out.error =
-            connection.run([&](auto done) { net::async_connect(connection.socket(), endpoints, done); });
-    if (!out.error) {
-        if (url.scheme == "https")
-            detail::exchange_https(connection, out.request, options, out);
-        else
-            detail::exchange_http(connection, connection.socket(), out.request, options, out);
-    }
-    out.duration =
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
-    if (out.error) {
-        out.error_detail = detail::describe_transport_error(out.error, options);
-        return out;
-    }
+    delivery out = send_request(std::move(*built), options);
+    out.incident_updates = description.enable_incident_updates;
     if (out.incident_updates && out.succeeded() && !out.response->body.empty())
         out.patch = parse_patch(out.response->body);
     return out;
