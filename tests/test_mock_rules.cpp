@@ -129,6 +129,7 @@ aq::mock_config every_member() {
                   .respond(aq::mock_response().fault(aq::fault::timeout))
                   .respond(aq::mock_response().body_template("{{title}}"))
                   .respond(aq::mock_response().patch_template(R"({"operations": {}})"))
+                  .respond(aq::mock_response().forward_to("http://127.0.0.1:3000/hook", 5000ms).delay(10ms))
                   .in_scenario("retry")
                   .when_state(aq::scenario_start)
                   .set_state("failed once"))
@@ -195,7 +196,10 @@ BOOST_AUTO_TEST_CASE(the_document_writes_names_and_shapes_as_read) {
     BOOST_TEST(document.at("toleranceSeconds").is_null());
     BOOST_TEST(document.at("policy") == "record");
     const auto& rules = document.at("rules").as_array();
-    BOOST_TEST(rules.at(0).at("respond").at("sequence").as_array().size() == 6u);
+    BOOST_TEST(rules.at(0).at("respond").at("sequence").as_array().size() == 7u);
+    // A forward has no status of its own: the target's is the answer.
+    BOOST_TEST(rules.at(0).at("respond").at("sequence").at(6) ==
+               json::parse(R"({"delayMs": 10, "forward": {"url": "http://127.0.0.1:3000/hook", "timeout": 5000}})"));
     BOOST_TEST(rules.at(0).at("scenario") ==
                json::parse(R"({"name": "retry", "whenState": "Started", "setState": "failed once"})"));
     BOOST_TEST(rules.at(0).at("match").at("method") == "PATCH");
@@ -287,6 +291,52 @@ BOOST_AUTO_TEST_CASE(a_model_fails_where_its_document_would) {
         R"({"rules": [{"name": "n", "match": {"json": {"/x": {"y": 0e999}}}, "respond": {}}]})");
     same_as_document(with_rule(aq::mock_rule("s").respond(aq::mock_response()).in_scenario("")),
                      R"({"rules": [{"name": "s", "respond": {}, "scenario": {"name": ""}}]})");
+    // A forward: an http or https URL, a timeout from 1 ms to 10 minutes, and nothing the target gives.
+    const auto url = same_as_document(with_rule(aq::mock_rule("f").respond(aq::mock_response().forward_to("ftp://x/"))),
+                                      R"({"rules": [{"name": "f", "respond": {"forward": {"url": "ftp://x/"}}}]})");
+    BOOST_TEST(url.code == error::invalid_url);
+    BOOST_TEST(url.pointer == "/rules/0/respond/forward/url");
+    BOOST_TEST(url.detail == "in rule 'f': scheme must be http or https");
+    const auto timeout = same_as_document(
+        with_rule(aq::mock_rule("f").respond(aq::mock_response().forward_to("http://x/", 0ms))),
+        R"({"rules": [{"name": "f", "respond": {"forward": {"url": "http://x/", "timeout": 0}}}]})");
+    BOOST_TEST(timeout.pointer == "/rules/0/respond/forward/timeout");
+    same_as_document(aq::mock_config().otherwise(aq::mock_response().forward_to("http://x/", 600'001ms)),
+                     R"({"default": {"forward": {"url": "http://x/", "timeout": 600001}}})");
+    const auto body = same_as_document(
+        with_rule(aq::mock_rule("f").respond(aq::mock_response().body("x").forward_to("http://x/"))),
+        R"({"rules": [{"name": "f", "respond": {"body": "x", "forward": {"url": "http://x/"}}}]})");
+    BOOST_TEST(body.code == error::conflicting_members);
+    BOOST_TEST(body.pointer == "/rules/0/respond/body");
+    BOOST_TEST(body.detail == "in rule 'f': a forward answers with the target's status, headers and body");
+    BOOST_TEST(same_as_document(with_rule(aq::mock_rule("f").respond(aq::mock_response(503).forward_to("http://x/"))),
+                                R"({"rules": [{"name": "f", "respond": {"status": 503, "forward": {"url": "http://x/"}}}]})")
+                   .pointer == "/rules/0/respond/status");
+    BOOST_TEST(same_as_document(
+                   with_rule(aq::mock_rule("f").respond(aq::mock_response().header("X-A", "1").forward_to("http://x/"))),
+                   R"({"rules": [{"name": "f", "respond": {"headers": {"X-A": "1"}, "forward": {"url": "http://x/"}}}]})")
+                   .pointer == "/rules/0/respond/headers");
+}
+
+// The forward's own members, read from a document.
+BOOST_AUTO_TEST_CASE(a_forward_reads_from_its_document) {
+    const auto read = aq::parse_mock_config(
+        R"({"default": {"delayMs": 5, "forward": {"url": "https://user@example.com:8443/hook?x=1", "timeout": 250}}})");
+    BOOST_TEST_REQUIRE(read.has_value(), read.error().message());
+    BOOST_TEST((read.value() == aq::mock_config().otherwise(
+                                    aq::mock_response().delay(5ms).forward_to("https://user@example.com:8443/hook?x=1", 250ms))));
+    const auto compiled = aqhook::compile_receiver_config(*read).value();
+    const auto& forward = *compiled->fallback.items().at(0).forward;
+    BOOST_TEST(forward.url.port == 8443u);
+    BOOST_TEST(forward.shown_url == "https://example.com:8443/hook?x=1"); // no user information
+    BOOST_TEST((forward.timeout == std::optional(250ms)));
+    BOOST_TEST(aq::parse_mock_config(R"({"default": {"status": 200, "forward": {"url": "http://x/"}}})").has_value());
+    CHECK_FAILS_WITH(aq::parse_mock_config(R"({"default": {"forward": {}}})"), error::missing_member, "/default/forward/url");
+    CHECK_FAILS_WITH(aq::parse_mock_config(R"({"default": {"forward": {"url": "http://x/", "path": "/y"}}})"),
+                     error::unknown_member, "/default/forward/path");
+    CHECK_FAILS_WITH(aq::parse_mock_config(R"({"default": {"forward": "http://x/"}})"), error::wrong_type, "/default/forward");
+    CHECK_FAILS_WITH(aq::parse_mock_config(R"({"default": {"forward": {"url": "http://x/", "timeout": "1s"}}})"),
+                     error::wrong_type, "/default/forward/timeout");
 }
 
 BOOST_AUTO_TEST_CASE(what_only_a_model_can_say_fails_naming_the_rule) {
@@ -383,6 +433,17 @@ BOOST_AUTO_TEST_CASE(command_line_additions_apply_to_a_model) {
     BOOST_TEST((config->model.policy() == aq::verification_policy::record)); // what GET /_aqhook/config shows
     overrides.secrets = {""};
     BOOST_TEST(aqhook::compile_receiver_config(aq::mock_config(), overrides).error().pointer == "/secrets/0");
+
+    // --forward-to answers in place of a default the configuration does not give, and shows there.
+    aqhook::config_overrides forwarding;
+    forwarding.forward_to = "http://127.0.0.1:3000/hook";
+    const auto forwarded = aqhook::compile_receiver_config(aq::mock_config(), forwarding).value();
+    BOOST_TEST((forwarded->model.fallback() ==
+                std::vector<aq::mock_response>{aq::mock_response().forward_to("http://127.0.0.1:3000/hook")}));
+    BOOST_TEST(forwarded->fallback.items().at(0).forward.has_value());
+    const auto kept =
+        aqhook::compile_receiver_config(aq::mock_config().otherwise(aq::mock_response(202)), forwarding).value();
+    BOOST_TEST((kept->model.fallback() == std::vector<aq::mock_response>{aq::mock_response(202)}));
 }
 
 // The same configuration through either door: a receiver started from the model answers every

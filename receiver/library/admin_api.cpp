@@ -443,13 +443,39 @@ boost::system::result<http_request, admin_error> dummy_delivery(std::string_view
     return request;
 }
 
+/// The dummy form's answer: `{"status": <the delivery's status>}`, 0 when a fault answered nothing.
+response_ptr dummy_answer(unsigned status, const http_request& request) {
+    return json_response(200, json::object{{"status", status}}, request);
+}
+
+/// The dummy form's answer once a delivery answered later (a forward) has its answer.
+class dummy_answered_later final : public pending_response {
+  public:
+    dummy_answered_later(std::shared_ptr<pending_response> delivery, const http_request& request)
+        : delivery_(std::move(delivery)), request_(request.method(), "", request.version()) {
+        request_.keep_alive(request.keep_alive());
+    }
+
+    void start(const pending_context& where, std::function<void(response_ptr)> ready) override {
+        delivery_->start(where, [request = request_, ready = std::move(ready)](response_ptr answer) {
+            ready(dummy_answer(answer->result_int(), request));
+        });
+    }
+    void cancel() override { delivery_->cancel(); }
+
+  private:
+    std::shared_ptr<pending_response> delivery_;
+    http_request request_; // its version and keep-alive, for the response
+};
+
 handler_result send_dummy(const admin_call& call) {
     auto dummy = dummy_delivery(call.request.body(), *call.state.config()->config);
     if (!dummy) return call.error(dummy.error());
-    const auto answered = answer_delivery(call.state, *dummy, "127.0.0.1");
+    auto answered = answer_delivery(call.state, *dummy, "127.0.0.1");
+    if (auto* later = std::get_if<await_response>(&answered.decision))
+        return respond_later(std::make_shared<dummy_answered_later>(std::move(later->pending), call.request));
     const auto* answer = std::get_if<send_response>(&answered.decision);
-    const unsigned status = answer ? answer->response->result_int() : 0u; // 0: a fault answers nothing
-    return call.respond(200, json::object{{"status", status}});
+    return respond_with(dummy_answer(answer ? answer->response->result_int() : 0u, call.request));
 }
 
 struct admin_route {

@@ -52,6 +52,24 @@ void check_body_allowed(json_reader& r, unsigned status, const aq::response_body
         r.fail_at(member, error::body_not_allowed, "a " + std::to_string(status) + " response has no body");
 }
 
+std::optional<aq::http_url> check_forward(json_reader& r, const aq::mock_response& response) {
+    const auto& forward = response.forward();
+    if (!forward) return std::nullopt;
+    const std::string given_by_target = "a forward answers with the target's status, headers and body";
+    if (response.status() != aq::mock_response().status()) r.fail_at("status", error::conflicting_members, given_by_target);
+    if (!response.headers().empty()) r.fail_at("headers", error::conflicting_members, given_by_target);
+    if (const auto member = body_member(response.body()); !member.empty())
+        r.fail_at(member, error::conflicting_members, given_by_target);
+    json_scope scope(r, "forward");
+    if (forward->timeout) {
+        json_scope timeout(r, "timeout");
+        check_range(r, forward->timeout->count(), 1, max_forward_timeout_ms);
+    }
+    auto url = aq::parse_http_url(forward->url);
+    if (!url) r.fail_at("url", error::invalid_url, url.error().detail);
+    return std::move(*url);
+}
+
 void check_method(json_reader& r, std::string_view method) {
     if (!aq::detail::is_token(method)) r.fail(error::invalid_method, "not an HTTP token");
 }

@@ -10,6 +10,7 @@
 #include <allquiet/webhook/handlebars.hpp>
 #include <allquiet/webhook/mock_rules.hpp>
 #include <allquiet/webhook/patch.hpp>
+#include <allquiet/webhook/url.hpp>
 
 #include <boost/json/value.hpp>
 
@@ -37,6 +38,13 @@ std::chrono::milliseconds check_delay(json_reader& r, std::int64_t milliseconds)
 void check_header(json_reader& r, const aq::header_field& field, bool response);
 /// A 204 or 304 response has no body: HTTP gives it none (and Beast refuses to send one).
 void check_body_allowed(json_reader& r, unsigned status, const aq::response_body& body);
+/// The longest a forward target may take to answer, in milliseconds (`forward.timeout`,
+/// `--forward-timeout`).
+inline constexpr std::int64_t max_forward_timeout_ms = 600'000;
+/// A forwarding response (`r` is at the response): an http or https `url`, a `timeout` of 1 to
+/// `max_forward_timeout_ms`, and no status, headers or body beside it, which the target gives.
+/// The URL, parsed; nothing for a response that does not forward.
+std::optional<aq::http_url> check_forward(json_reader& r, const aq::mock_response& response);
 void check_method(json_reader& r, std::string_view method);
 void check_path(json_reader& r, std::string_view pattern);
 json_pointer check_pointer(json_reader& r, std::string_view pointer);

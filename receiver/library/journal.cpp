@@ -42,6 +42,15 @@ boost::json::value to_json(const journal_entry& entry) {
                                                          : json::value()},
                           {"delayMs", entry.response.delay.count()},
                           {"notSent", optional_string(entry.response.not_sent)}};
+    json::value forward;
+    if (const auto& leg = entry.forward)
+        forward = json::object{{"url", valid_utf8(leg->url)},
+                               {"requestHeaders", headers_object(leg->request_headers)},
+                               {"status", leg->status ? json::value(*leg->status) : json::value()},
+                               {"headers", headers_object(leg->headers)},
+                               {"body", valid_utf8(leg->body)},
+                               {"durationUs", leg->duration.count()},
+                               {"error", optional_string(leg->error)}};
     // A body that is not UTF-8 text is given in base64, so that its exact bytes can be recovered.
     const bool text_body = aqhook::is_valid_utf8(entry.body);
     return json::object{{"id", std::to_string(entry.id)},
@@ -54,20 +63,35 @@ boost::json::value to_json(const journal_entry& entry) {
                         {"bodyEncoding", text_body ? "utf-8" : "base64"},
                         {"verification", std::move(verification)},
                         {"rule", optional_string(entry.rule)},
-                        {"response", std::move(response)}};
+                        {"response", std::move(response)},
+                        {"forward", std::move(forward)}};
 }
 
 } // namespace allquiet::webhook
 
 namespace aqhook {
 
+namespace {
+
+std::size_t footprint(const std::vector<aq::header_field>& headers) {
+    std::size_t bytes = 0;
+    for (const auto& h : headers)
+        bytes += sizeof h + h.name.size() + h.value.size();
+    return bytes;
+}
+
+std::size_t footprint(const std::optional<std::string>& text) { return text ? text->size() : 0; }
+
+} // namespace
+
 std::size_t footprint(const aq::journal_entry& entry) {
     std::size_t bytes = sizeof entry + entry.remote_address.size() + entry.method.size() +
-                        entry.target.size() + entry.body.size() + entry.response.body.size() +
-                        (entry.response.not_sent ? entry.response.not_sent->size() : 0);
-    for (const auto* headers : {&entry.headers, &entry.response.headers})
-        for (const auto& h : *headers)
-            bytes += sizeof h + h.name.size() + h.value.size();
+                        entry.target.size() + entry.body.size() + footprint(entry.headers) +
+                        entry.response.body.size() + footprint(entry.response.headers) +
+                        footprint(entry.response.not_sent);
+    if (const auto& leg = entry.forward)
+        bytes += sizeof *leg + leg->url.size() + footprint(leg->request_headers) + footprint(leg->headers) +
+                 leg->body.size() + footprint(leg->error);
     return bytes;
 }
 
@@ -81,11 +105,7 @@ std::uint64_t journal::append(aq::journal_entry entry) {
         id = entry.id = next_id_++;
         entries_.push_back({std::make_shared<const aq::journal_entry>(std::move(entry)), entry_bytes});
         bytes_ += entry_bytes;
-        while (entries_.size() > 1 && (entries_.size() > limits_.max_entries || bytes_ > limits_.max_bytes)) {
-            bytes_ -= entries_.front().bytes;
-            dropped.push_back(std::move(entries_.front()));
-            entries_.pop_front();
-        }
+        drop_oldest_past_limits(dropped);
         for (auto it = waiters_.begin(); it != waiters_.end();) {
             if (entries_.size() < it->second.first) {
                 ++it;
@@ -123,17 +143,31 @@ journal_entry_ptr journal::find(std::uint64_t id) const {
     return entries_[at].entry;
 }
 
-void journal::mark_not_sent(std::uint64_t id, std::string reason) {
-    journal_entry_ptr replaced; // freed outside the lock
+void journal::drop_oldest_past_limits(std::vector<stored>& dropped) {
+    while (entries_.size() > 1 && (entries_.size() > limits_.max_entries || bytes_ > limits_.max_bytes)) {
+        bytes_ -= entries_.front().bytes;
+        dropped.push_back(std::move(entries_.front()));
+        entries_.pop_front();
+    }
+}
+
+void journal::amend(std::uint64_t id, const std::function<void(aq::journal_entry&)>& change) {
+    journal_entry_ptr replaced;  // freed outside the lock
+    std::vector<stored> dropped; // likewise
     std::lock_guard lock(mutex_);
     const std::size_t at = lower_bound(id);
     if (at == entries_.size() || entries_[at].entry->id != id) return; // dropped meanwhile
     auto amended = std::make_shared<aq::journal_entry>(*entries_[at].entry);
-    amended->response.not_sent = std::move(reason);
+    change(*amended);
     const std::size_t amended_bytes = footprint(*amended);
     bytes_ += amended_bytes - entries_[at].bytes;
     entries_[at].bytes = amended_bytes;
     replaced = std::exchange(entries_[at].entry, std::move(amended));
+    drop_oldest_past_limits(dropped);
+}
+
+void journal::mark_not_sent(std::uint64_t id, std::string reason) {
+    amend(id, [&](aq::journal_entry& entry) { entry.response.not_sent = std::move(reason); });
 }
 
 std::pair<std::uint64_t, std::uint64_t> journal::ids() const {

@@ -50,8 +50,13 @@ class journal {
     /// Stores an entry under the next id and returns the id.
     std::uint64_t append(aq::journal_entry entry);
 
+    /// Changes entry `id` (nothing when it is gone): a copy is changed and replaces it, since
+    /// entries are never changed in place (a listing holding the old one keeps it). An entry that
+    /// grows counts against the limits as an appended one does: the oldest entries are dropped.
+    void amend(std::uint64_t id, const std::function<void(aq::journal_entry&)>& change);
+
     /// Records that the answer to entry `id` never reached its client, and why (nothing when the
-    /// entry is gone). Entries are never changed in place: a listing holding the old one keeps it.
+    /// entry is gone).
     void mark_not_sent(std::uint64_t id, std::string reason);
 
     std::vector<journal_entry_ptr> list(const journal_page& page = {}) const;
@@ -84,6 +89,9 @@ class journal {
 
     /// The position of the first entry whose id is at least `id`.
     std::size_t lower_bound(std::uint64_t id) const;
+    /// Drops the oldest entries while a limit is passed, keeping the newest; the caller holds the
+    /// lock and frees `dropped` after it.
+    void drop_oldest_past_limits(std::vector<stored>& dropped);
 
     const journal_limits limits_;
     mutable std::mutex mutex_;

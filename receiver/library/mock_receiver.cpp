@@ -1,5 +1,6 @@
 // The in-process receiver: the same state, handler and server as `aqhook serve`.
 #include "admin_api.hpp"
+#include "config_checks.hpp"
 #include "expectations_internal.hpp"
 #include "receiver_options.hpp"
 
@@ -13,11 +14,34 @@
 
 namespace aqhook {
 
+namespace {
+
+/// The forward options checked, and what every forward shares.
+forward_settings forward_settings_of(aq::mock_receiver_options& options) {
+    auto refuse = [](const std::string& problem) {
+        throw std::invalid_argument("mock_receiver_options::forward_" + problem);
+    };
+    if (options.forward_to)
+        if (const auto url = aq::parse_http_url(*options.forward_to); !url) refuse("to: " + url.error().detail);
+    if (options.forward_secret && options.forward_secret->empty()) refuse("secret: a secret must not be empty");
+    if (options.forward_timeout.count() < 1 || options.forward_timeout.count() > max_forward_timeout_ms)
+        refuse("timeout: must be from 1 to " + std::to_string(max_forward_timeout_ms) + " ms");
+    forward_settings forward;
+    forward.secret = std::move(options.forward_secret);
+    forward.timeout = options.forward_timeout;
+    forward.max_answer_body = options.max_body;
+    return forward;
+}
+
+} // namespace
+
 receiver_settings settings_of(aq::mock_receiver_options& options) {
     if (options.admin_token)
         if (const auto problem = admin_token_problem(*options.admin_token))
             throw std::invalid_argument("mock_receiver_options::admin_token: " + *problem);
     receiver_settings settings;
+    settings.forward = forward_settings_of(options);
+    settings.overrides.forward_to = std::move(options.forward_to);
     settings.journal = {options.journal_size, options.journal_max_bytes};
     settings.allowed_sources = std::move(options.allowed_sources);
     settings.trust_forwarded_for = options.trust_forwarded_for;

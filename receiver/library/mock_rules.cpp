@@ -57,6 +57,11 @@ mock_response& mock_response::fault(webhook::fault kind) {
     return *this;
 }
 
+mock_response& mock_response::forward_to(std::string url, std::optional<std::chrono::milliseconds> timeout) {
+    forward_ = forward_target{std::move(url), timeout};
+    return *this;
+}
+
 mock_rule& mock_rule::when(request_match match) {
     match_ = std::move(match);
     return *this;
@@ -154,6 +159,24 @@ std::vector<aq::header_field> read_headers(json_reader& r, const json::value& v,
     return out;
 }
 
+/// `{"url": "http://...", "timeout": ms}`; the URL and the timeout are checked with the rest of
+/// the response (`check_forward`).
+aq::forward_target read_forward(json_reader& r, const json::value& v) {
+    const auto& object = expect_object(r, v, "a forward object");
+    if (!object.contains("url")) r.fail_at("url", error::missing_member, {});
+    aq::forward_target out;
+    for (const auto& member : object) {
+        json_scope at(r, member.key());
+        if (member.key() == "url")
+            out.url = read_string(r, member.value());
+        else if (member.key() == "timeout")
+            out.timeout = std::chrono::milliseconds(read_integer(r, member.value()));
+        else
+            r.fail(error::unknown_member, "a forward has url and timeout");
+    }
+    return out;
+}
+
 /// One of the members that give a body; `key` is known to be one of them.
 void read_body(json_reader& r, std::string_view key, const json::value& v, aq::mock_response& out) {
     if (key == "patchTemplate" || key == "bodyTemplate") {
@@ -190,13 +213,18 @@ aq::mock_response read_single_response(json_reader& r, const json::object& objec
             out.delay(check_delay(r, read_integer(r, member.value())));
         } else if (key == "fault") {
             out.fault(read_choice(r, member.value(), fault_names));
+        } else if (key == "forward") {
+            auto target = read_forward(r, member.value());
+            out.forward_to(std::move(target.url), target.timeout);
         } else if (key == "sequence") {
             r.fail(error::conflicting_members, "a sequence cannot be mixed with other members or nested");
         } else {
-            r.fail(error::unknown_member, "a response has status, headers, patch, body, delayMs, fault or sequence");
+            r.fail(error::unknown_member,
+                   "a response has status, headers, patch, body, delayMs, fault, forward or sequence");
         }
     }
     check_body_allowed(r, out.status(), out.body());
+    check_forward(r, out);
     return out;
 }
 
@@ -353,12 +381,21 @@ json::object headers_json(const std::vector<aq::header_field>& headers) {
     return out;
 }
 
+json::object forward_json(const aq::forward_target& target) {
+    json::object out{{"url", target.url}};
+    if (target.timeout) out["timeout"] = target.timeout->count();
+    return out;
+}
+
+/// A forwarding response has no status of its own: the target's is the answer.
 json::value response_json(const aq::mock_response& response) {
-    json::object out{{"status", response.status()}};
+    json::object out;
+    if (!response.forward()) out["status"] = response.status();
     if (!response.headers().empty()) out["headers"] = headers_json(response.headers());
     if (const auto member = body_member(response.body()); !member.empty()) out[member] = body_json(response.body());
     if (response.delay().count() != 0) out["delayMs"] = response.delay().count();
     if (response.fault()) out["fault"] = to_string(*response.fault());
+    if (response.forward()) out["forward"] = forward_json(*response.forward());
     return out;
 }
 

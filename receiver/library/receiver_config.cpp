@@ -71,6 +71,9 @@ void compile_body(json_reader& r, const aq::response_body& body, configured_resp
     }
 }
 
+/// `url` as people are shown it: the user information a URL may carry (a password) left out.
+std::string shown_url(const aq::http_url& url) { return url.scheme + "://" + url.host_header() + url.target; }
+
 configured_response compile_response(json_reader& r, const aq::mock_response& response) {
     configured_response out;
     out.status = at(r, "status", [&] { return check_status(r, response.status()); });
@@ -79,6 +82,8 @@ configured_response compile_response(json_reader& r, const aq::mock_response& re
     check_body_allowed(r, out.status, response.body());
     out.delay = at(r, "delayMs", [&] { return check_delay(r, response.delay().count()); });
     out.fault_kind = response.fault();
+    if (auto url = check_forward(r, response))
+        out.forward = configured_forward{*url, shown_url(*url), response.forward()->timeout};
     const bool sets_type = std::any_of(out.headers.begin(), out.headers.end(), [](const aq::header_field& h) {
         return aq::detail::iequals(h.name, "Content-Type");
     });
@@ -142,6 +147,8 @@ void apply_overrides(json_reader& r, aq::mock_config& model, const config_overri
         model.tolerance(at(r, "toleranceSeconds", [&] { return read_tolerance(r, *overrides.tolerance_seconds); }));
     if (overrides.policy)
         model.policy(at(r, "policy", [&] { return read_choice(r, json::value(*overrides.policy), policy_names); }));
+    if (overrides.forward_to && model.fallback().empty())
+        model.otherwise(aq::mock_response().forward_to(*overrides.forward_to));
 }
 
 aq::timestamp_tolerance compile_tolerance(json_reader& r, const std::optional<std::chrono::seconds>& bound) {
@@ -210,7 +217,7 @@ aq::result<std::shared_ptr<const receiver_config>> parse_receiver_config(std::st
 response_sequence::response_sequence(std::vector<configured_response> items)
     : items_(std::move(items)), next_(std::make_unique<std::atomic<std::size_t>>(0)) {
     for (auto& item : items_)
-        if (!item.body_template)
+        if (!item.body_template && !item.forward)
             item.fixed = std::make_shared<const http_response>(make_response(item, 11, true, item.body));
 }
 

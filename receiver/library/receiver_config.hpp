@@ -11,6 +11,7 @@
 #include <allquiet/webhook/mock_rules.hpp>
 #include <allquiet/webhook/request_template.hpp>
 #include <allquiet/webhook/signature.hpp>
+#include <allquiet/webhook/url.hpp>
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -36,6 +37,14 @@ using aq::fault;
 using aq::verification_policy;
 using aq::verification_status;
 
+/// Where a forwarding response sends the delivery.
+struct configured_forward {
+    aq::http_url url;
+    /// The URL as the journal, the log and a 502 name it: without user information or fragment.
+    std::string shown_url;
+    std::optional<std::chrono::milliseconds> timeout; ///< empty: the receiver's forward timeout
+};
+
 /// One response as the configuration gives it; a patch or JSON body is already serialized.
 struct configured_response {
     unsigned status = 200;
@@ -46,8 +55,10 @@ struct configured_response {
     bool template_is_patch = false; ///< the rendered text must be a valid patch
     std::chrono::milliseconds delay{0};
     std::optional<fault> fault_kind;
+    /// The delivery goes on to a forward target, whose answer is the response (unless `fault_kind`).
+    std::optional<configured_forward> forward;
     /// The response as sent on a kept-alive HTTP/1.1 connection, built once at load and shared by
-    /// every delivery it answers; empty for a template.
+    /// every delivery it answers; empty for a template and a forward.
     std::shared_ptr<const http_response> fixed;
 };
 
@@ -120,6 +131,8 @@ struct config_overrides {
     /// Replaces `toleranceSeconds`: a number of seconds, or null for no timestamp check.
     std::optional<boost::json::value> tolerance_seconds;
     std::optional<std::string> policy; ///< replaces `policy`
+    /// The default answer (`default`) when the configuration gives none: a forward to this URL.
+    std::optional<std::string> forward_to;
 };
 
 /// The steps a template rendered for an answer may take (`render_options::max_steps`): a

@@ -9,9 +9,9 @@
 namespace aqhook {
 
 /// The state's settings: the journal's limits, the source allow-list, the secrets added to every
-/// configuration, and the admin access (a random admin token off loopback when none is given).
-/// Moves what it takes out of `options`. Throws `std::invalid_argument` for an admin token no
-/// request could send.
+/// configuration, the forward options, and the admin access (a random admin token off loopback
+/// when none is given). Moves what it takes out of `options`. Throws `std::invalid_argument` for an
+/// admin token no request could send, and for a forward option out of bounds.
 receiver_settings settings_of(aq::mock_receiver_options& options);
 
 /// The server's options: where to listen, the request limits and the log. Moves the log out.

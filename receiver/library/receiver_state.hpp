@@ -73,6 +73,19 @@ struct admin_access {
     std::string listen_address = "127.0.0.1";
 };
 
+/// What every forward shares (relay.hpp): the options that start with `forward_`, and the body limit.
+struct forward_settings {
+    /// Each forwarded delivery is signed again with it; without it, signature headers go through unchanged.
+    std::optional<std::string> secret;
+    /// How long a target has to answer, unless the forwarding response gives its own `timeout`.
+    std::chrono::milliseconds timeout = aq::mock_receiver_options{}.forward_timeout;
+    /// The longest answer body a target may give (the request body limit, `--max-body`).
+    std::size_t max_answer_body = aq::mock_receiver_options{}.max_body;
+    /// Takes a line when a forwarded delivery arrives and one when its answer comes (`aqhook
+    /// serve`'s standard output); called from the I/O threads. None in-process.
+    std::function<void(std::string)> report;
+};
+
 /// What stays the same while the receiver runs, whatever the configuration.
 struct receiver_settings {
     journal_limits journal;
@@ -80,6 +93,7 @@ struct receiver_settings {
     bool trust_forwarded_for = false;
     config_overrides overrides;
     admin_access admin;
+    forward_settings forward;
 };
 
 class receiver_state {

@@ -1,5 +1,6 @@
 #include "request_handler.hpp"
 #include "admin_api.hpp"
+#include "relay.hpp"
 #include "response_message.hpp"
 
 #include <allquiet/webhook/patch.hpp>
@@ -166,26 +167,26 @@ handler_decision build_response(const configured_response& chosen, const http_re
 
 // ---- record -------------------------------------------------------------------------------------
 
-std::vector<aq::header_field> header_fields(const http::fields& fields) {
-    std::vector<aq::header_field> out;
-    out.reserve(static_cast<std::size_t>(std::distance(fields.begin(), fields.end())));
-    for (const auto& field : fields)
-        out.push_back({std::string(text_of(field.name_string())), std::string(text_of(field.value()))});
-    return out;
-}
-
-std::uint64_t record(aqhook::journal& journal, http_request& request, std::string source,
-                     const aq::verification& verified, std::optional<std::string> rule,
-                     const handler_decision& decision) {
+/// The journal entry of a delivery as it arrived, and how its signature was judged; its body is
+/// moved in (read for the last time).
+aq::journal_entry delivery_entry(http_request& request, std::string source, const aq::verification& verified,
+                                 std::optional<std::string> rule) {
     aq::journal_entry entry;
     entry.received_at = aq::timestamp::now();
     entry.remote_address = std::move(source);
     entry.method = text_of(request.method_string());
     entry.target = text_of(request.target());
     entry.headers = header_fields(request);
-    entry.body = std::move(request.body()); // read for the last time
+    entry.body = std::move(request.body());
     entry.verification = verified;
     entry.rule = std::move(rule);
+    return entry;
+}
+
+std::uint64_t record(aqhook::journal& journal, http_request& request, std::string source,
+                     const aq::verification& verified, std::optional<std::string> rule,
+                     const handler_decision& decision) {
+    auto entry = delivery_entry(request, std::move(source), verified, std::move(rule));
     if (const auto* withheld = std::get_if<withhold_answer>(&decision)) entry.response.fault = withheld->kind;
     if (const auto* answer = std::get_if<send_response>(&decision)) {
         entry.response.status = answer->response->result_int();
@@ -196,7 +197,32 @@ std::uint64_t record(aqhook::journal& journal, http_request& request, std::strin
     return journal.append(std::move(entry));
 }
 
+/// A delivery that goes on to a forward target: journaled now, with where it goes; the relay
+/// records the rest when the target's answer, which is the delivery's, comes.
+handler_result forward(receiver_state& state, http_request& request, std::string source,
+                       const aq::verification& verified, std::optional<std::string> rule,
+                       const configured_response& chosen) {
+    http_request forwarded = request; // the relay's own: the journal takes the body
+    auto entry = delivery_entry(request, source, verified, std::move(rule));
+    entry.forward.emplace().url = chosen.forward->shown_url;
+    entry.response.delay = chosen.delay;
+    handler_result result;
+    result.verification = to_string(verified.status());
+    result.journal_id = state.journal().append(std::move(entry));
+    result.decision = await_response{relay_delivery(
+        state, {std::move(forwarded), std::move(source), verified, *chosen.forward, chosen.delay, result.journal_id})};
+    return result;
+}
+
 } // namespace
+
+std::vector<aq::header_field> header_fields(const http::fields& fields) {
+    std::vector<aq::header_field> out;
+    out.reserve(static_cast<std::size_t>(std::distance(fields.begin(), fields.end())));
+    for (const auto& field : fields)
+        out.push_back({std::string(text_of(field.name_string())), std::string(text_of(field.value()))});
+    return out;
+}
 
 handler_result refuse_source(const http_request& request) {
     auto result = respond_with(json_response(403, json::object{{"error", "source address not allowed"}}, request));
@@ -227,7 +253,10 @@ handler_result answer_delivery(receiver_state& state, http_request& request, std
     } else {
         delivery_body body(config, request.body());
         auto chosen = choose_rule(*loaded, request, verified.status(), body);
-        result.decision = build_response(*chosen.response, request, body);
+        const auto& response = *chosen.response;
+        if (response.forward && !response.fault_kind)
+            return forward(state, request, std::move(source), verified, std::move(chosen.rule), response);
+        result.decision = build_response(response, request, body);
         rule = std::move(chosen.rule);
     }
     result.verification = to_string(verified.status());

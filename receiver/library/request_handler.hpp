@@ -5,6 +5,9 @@
 //     admit (the allow-list) -> verify (the signature) -> choose the rule -> build the response
 //     -> record (the journal entry)
 //
+// or, for a rule that forwards, choose the rule -> record -> relay (relay.hpp: the answer comes
+// from the forward target, later).
+//
 // Requests under /_aqhook/ go to the admin API instead (admin_api.hpp).
 #pragma once
 
@@ -118,9 +121,13 @@ handler_result refuse_unreadable(unsigned status, const std::string& reason, con
 /// The answer when handling a request threw: 500, and the connection closes after it.
 handler_result internal_error(const http_request& request);
 
-/// The delivery path alone, after admission (the admin API's dummy delivery takes it too).
+/// The delivery path alone, after admission (the admin API's dummy delivery takes it too). A
+/// delivery whose answer is a forward (`forward_to`) is answered later, by a relay (relay.hpp).
 handler_result answer_delivery(receiver_state& state, http_request& request, std::string source);
 
+
+/// The fields of a message's head, in order, as the journal holds them.
+std::vector<aq::header_field> header_fields(const http::fields& fields);
 
 /// A JSON response with the usual headers, fitting `request`'s version and keep-alive.
 response_ptr json_response(unsigned status, const boost::json::value& body, const http_request& request);

@@ -36,6 +36,28 @@ struct journal_response {
     std::optional<std::string> not_sent;
 };
 
+/// A delivery the receiver sent on to a forward target (`mock_response::forward_to`), and what
+/// the target answered. The entry's `response` is what the sender got: this answer relayed, or
+/// the receiver's 502, 503 or 504 when there was none.
+struct journal_forward {
+    std::string url; ///< where it went (without the URL's user information)
+    /// The request's headers as sent, after re-signing; empty when it was never sent (cancelled
+    /// during its delay).
+    std::vector<header_field> request_headers;
+    /// The target's status; empty while the forward is under way, and when no answer came.
+    std::optional<unsigned> status;
+    std::vector<header_field> headers; ///< the target's answer's headers
+    std::string body;                  ///< the target's answer's body
+    /// From the start of the exchange (after any delay) to the end of the answer or the failure.
+    std::chrono::microseconds duration{0};
+    /// Why no answer came: "connection refused", "no answer within 30000 ms", "answer body larger
+    /// than 1048576 bytes"... Empty when one did, and while the forward is under way.
+    std::optional<std::string> error;
+
+    /// The target answered, or the forward failed: the entry's `response` is final.
+    bool done() const noexcept { return status || error; }
+};
+
 /// One delivery as the receiver got and answered it.
 struct journal_entry {
     std::uint64_t id = 0;
@@ -48,6 +70,8 @@ struct journal_entry {
     webhook::verification verification;
     std::optional<std::string> rule; ///< the name of the rule that matched; empty for the default
     journal_response response;
+    /// Set when the delivery was forwarded.
+    std::optional<journal_forward> forward;
 
     /// The first request header with this name (any case).
     std::optional<std::string_view> header(std::string_view name) const {

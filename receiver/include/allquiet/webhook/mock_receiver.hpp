@@ -55,6 +55,16 @@ struct mock_receiver_options {
     std::vector<std::string> extra_secrets;
     /// How long a `timeout` fault holds a connection when the client never gives up.
     std::chrono::milliseconds fault_hold_limit = std::chrono::minutes(5);
+    /// Forwards each delivery that the configuration's default answers to this http or https URL
+    /// (the `otherwise` of a configuration that gives none; a rule's own `forward_to` wins) and
+    /// answers with the target's answer. The delivery goes to the URL's path as given.
+    std::optional<std::string> forward_to;
+    /// Each forwarded delivery is signed again with this secret (a fresh timestamp, the method it
+    /// came signed with); without it, its signature headers go through unchanged.
+    std::optional<std::string> forward_secret;
+    /// How long a forward target has to answer (1 ms to 10 minutes), unless the forwarding
+    /// response gives its own `timeout`; past it, the delivery gets 504.
+    std::chrono::milliseconds forward_timeout = std::chrono::seconds(30);
     /// Host names that admin requests may name besides IP addresses and `localhost`.
     std::vector<std::string> admin_hosts;
     /// When set, every admin request but `GET /_aqhook/health` needs `Authorization: Bearer`
@@ -79,8 +89,9 @@ class mock_receiver {
     /// Starts with a configuration (mock_rules.hpp); without one, every delivery gets 200.
     /// Throws `input_exception` for a bad configuration (naming the rule), `std::invalid_argument`
     /// for an `admin_token` that no request could send (shorter than 16 characters, or with spaces,
-    /// control characters or bytes outside ASCII), and `boost::system::system_error` when it
-    /// cannot listen.
+    /// control characters or bytes outside ASCII), a `forward_to` that is no http or https URL, an
+    /// empty `forward_secret` or a `forward_timeout` out of range, and
+    /// `boost::system::system_error` when it cannot listen.
     explicit mock_receiver(mock_config config = {}, mock_receiver_options options = {});
 
     /// Starts with a configuration document (the format of `aqhook serve --config`); throws as

@@ -70,6 +70,17 @@ struct patch_template {
 };
 using response_body = std::variant<std::monostate, text_body, json_body, patch_body, body_template, patch_template>;
 
+/// Where a forwarding answer sends the delivery (`mock_response::forward_to`): the user's own
+/// service, whose answer the receiver relays to the sender.
+struct forward_target {
+    /// An http or https URL. The delivery goes to its path and query as given: the delivery's own
+    /// path is not appended.
+    std::string url;
+    /// How long the target has to answer (1 to 600000 ms); empty: the receiver's forward timeout.
+    std::optional<std::chrono::milliseconds> timeout;
+    friend bool operator==(const forward_target&, const forward_target&) = default;
+};
+
 /// One answer a rule gives.
 class mock_response {
   public:
@@ -94,12 +105,18 @@ class mock_response {
     mock_response& delay(std::chrono::milliseconds wait);
     /// Answers nothing, in this way.
     mock_response& fault(webhook::fault kind);
+    /// Sends the delivery on to `url` and answers with the target's answer (its status, headers
+    /// and body); 502 or 504 when none comes within `timeout` (the receiver's forward timeout when
+    /// empty). With `delay`, waits first; with `fault`, answers the fault and forwards nothing. No
+    /// status, headers or body beside it: the target gives them.
+    mock_response& forward_to(std::string url, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
     unsigned status() const noexcept { return status_; }
     const std::vector<header_field>& headers() const noexcept { return headers_; }
     const response_body& body() const noexcept { return body_; }
     std::chrono::milliseconds delay() const noexcept { return delay_; }
     const std::optional<webhook::fault>& fault() const noexcept { return fault_; }
+    const std::optional<forward_target>& forward() const noexcept { return forward_; }
 
     friend bool operator==(const mock_response&, const mock_response&) = default;
 
@@ -109,6 +126,7 @@ class mock_response {
     response_body body_;
     std::chrono::milliseconds delay_{0};
     std::optional<webhook::fault> fault_;
+    std::optional<forward_target> forward_;
 };
 
 /// The state every scenario starts in, and returns to when scenarios are reset.
