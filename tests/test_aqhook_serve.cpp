@@ -9,6 +9,7 @@
 
 #include <fstream>
 #include <future>
+#include <regex>
 #include <thread>
 
 BOOST_AUTO_TEST_SUITE(test_aqhook_serve)
@@ -327,6 +328,81 @@ BOOST_AUTO_TEST_CASE(start_up_errors_name_their_option) {
     BOOST_TEST(weak.exit_code == 2);
     BOOST_TEST(weak.err.find("--admin-token-file") != std::string::npos, weak.err);
     std::remove(short_token.c_str());
+}
+
+// --forward-to: each delivery goes on to the target, signed again with the forward secret, and the
+// target's answer comes back; standard output says so in two lines each, which --quiet silences.
+BOOST_AUTO_TEST_CASE(forwards_and_prints_a_line_each_way) {
+    const auto target_config = test_support::write_temp_file(
+        "forward-target.json", R"({"rules": [{"name": "hook", "match": {"path": "/hook"},
+        "respond": {"status": 201, "patch": {"operations": {"appendIntent": {"intent": "Resolved"}}}}}]})");
+    child_process target({aqhook, "serve", "--port", "0", "--config", target_config, "--secret", "local-secret", "--quiet"});
+    const auto target_port = std::to_string(test_support::listening_port(target.read_line()));
+    const auto secret_file = test_support::write_temp_file("forward.secret", "local-secret\n");
+    const std::string target_url = "http://127.0.0.1:" + target_port + "/hook";
+    child_process server({aqhook, "serve", "--port", "0", "--secret", "aq-secret", "--forward-to", target_url,
+                          "--forward-secret-file", secret_file, "--forward-timeout", "5"});
+    const auto port = test_support::listening_port(server.read_line());
+    BOOST_TEST(server.read_line().find("admin: ") == 0u);
+
+    auto delivery = make_request(http::verb::post, "/hooks/aq?x=1", R"({"id":"1"})");
+    sign_request(delivery, aq::signing_method::allquiet, "aq-secret");
+    const auto answer = http_send(port, delivery);
+    BOOST_TEST(answer.response.result_int() == 201u);
+    BOOST_TEST(answer.response.body() == R"({"operations":{"appendIntent":{"intent":"Resolved"}}})");
+    BOOST_TEST(server.read_line() == "--> POST /hooks/aq?x=1 [valid]");
+    const auto back = server.read_line();
+    BOOST_TEST(std::regex_match(back, std::regex("<-- 201 POST " + target_url + " \\([0-9]+ ms\\)")), back);
+    const auto received =
+        json::parse(http_send(std::stoi(target_port), make_request(http::verb::get, "/_aqhook/requests")).response.body());
+    BOOST_TEST(received.at(0).at("verification").at("status") == "valid"); // signed again with local-secret
+
+    // The second target is gone: 502 at once, and the reason on standard output.
+    target.signal(SIGTERM);
+    BOOST_TEST(target.wait() == 0);
+    BOOST_TEST(http_send(port, delivery).response.result_int() == 502u);
+    BOOST_TEST(server.read_line() == "--> POST /hooks/aq?x=1 [valid]");
+    BOOST_TEST(server.read_line() == "<-- 502 POST " + target_url + " (connection refused)");
+    server.signal(SIGTERM);
+    BOOST_TEST(server.wait() == 0);
+    BOOST_TEST(server.read_line().find("local-secret") == std::string::npos); // the rest of standard output
+    BOOST_TEST(server.error_output().find("local-secret") == std::string::npos);
+
+    child_process quiet({aqhook, "serve", "--port", "0", "--forward-to", target_url, "--quiet"});
+    const auto quiet_port = test_support::listening_port(quiet.read_line());
+    BOOST_TEST(quiet.read_line().find("admin: ") == 0u);
+    BOOST_TEST(http_send(quiet_port, make_request(http::verb::post, "/hooks/aq", "{}")).response.result_int() == 502u);
+    quiet.signal(SIGTERM);
+    BOOST_TEST(quiet.wait() == 0);
+    BOOST_TEST(quiet.read_line().empty()); // no line about the forward
+    std::remove(target_config.c_str());
+    std::remove(secret_file.c_str());
+}
+
+BOOST_AUTO_TEST_CASE(bad_forward_options_exit_2_naming_the_option) {
+    const struct {
+        std::vector<std::string> options;
+        std::string message;
+    } cases[] = {
+        {{"--forward-to", "localhost:3000/hook"}, "--forward-to: "},
+        {{"--forward-to", "ftp://127.0.0.1/"}, "--forward-to: invalid URL (scheme must be http or https)"},
+        {{"--forward-timeout", "0"}, "--forward-timeout"},
+        {{"--forward-timeout", "601"}, "--forward-timeout"},
+        {{"--forward-secret-file", "/nonexistent"}, "--forward-secret-file: cannot read /nonexistent"},
+        {{"--forward-secret", "a", "--forward-secret", "b"}, "--forward-secret"},
+        {{"--forward-secret", ""}, "--forward-secret: a secret must not be empty"},
+    };
+    for (const auto& bad : cases) {
+        std::vector<std::string> argv{aqhook, "serve", "--port", "0"};
+        argv.insert(argv.end(), bad.options.begin(), bad.options.end());
+        const auto refused = run_process(argv);
+        BOOST_TEST(refused.exit_code == 2, bad.message);
+        BOOST_TEST(refused.err.find(bad.message) != std::string::npos, refused.err);
+    }
+    const auto help = run_process({aqhook, "serve", "--help"});
+    for (const auto* option : {"--forward-to URL", "--forward-secret S", "--forward-secret-file FILE",
+                               "--forward-timeout SECONDS"})
+        BOOST_TEST(help.out.find(option) != std::string::npos, option);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -17,28 +17,25 @@ CLI::App& add_command(CLI::App& program, const std::string& name, const std::str
 }
 
 void secret_options::declare(CLI::App& command, bool several) {
+    const std::string option = "--" + prefix + "secret";
     if (several)
-        command
-            .add_option("--secret", secrets,
-                        "signing secret, repeatable (visible to other users in the process list)")
+        command.add_option(option, secrets, purpose + ", repeatable (visible to other users in the process list)")
             ->type_name("S");
     else
-        command
-            .add_option("--secret", secrets, "signing secret (visible to other users in the process list)")
+        command.add_option(option, secrets, purpose + " (visible to other users in the process list)")
             ->type_name("S")
             ->expected(1)
             ->multi_option_policy(CLI::MultiOptionPolicy::Throw);
     command
-        .add_option("--secret-file", file,
-                    several ? "read signing secrets from FILE, one per line"
-                            : "read the signing secret from FILE")
+        .add_option(option + "-file", file,
+                    several ? "read " + purpose + "s from FILE, one per line" : "read the " + purpose + " from FILE")
         ->type_name("FILE");
 }
 
 std::vector<std::string> secret_options::collect() const {
     std::vector<std::string> out = secrets;
     if (!file.empty()) {
-        std::istringstream in(read_file(file, "--secret-file"));
+        std::istringstream in(read_file(file, "--" + prefix + "secret-file"));
         for (std::string line; std::getline(in, line);) {
             if (!line.empty() && line.back() == '\r') line.pop_back();
             if (!line.empty()) out.push_back(line);

@@ -34,8 +34,10 @@ using command_runner = std::function<int()>;
 CLI::App& add_command(CLI::App& program, const std::string& name, const std::string& summary,
                       const std::string& description);
 
-/// --secret and --secret-file.
+/// --secret and --secret-file, or with a prefix, --PREFIXsecret and --PREFIXsecret-file.
 struct secret_options {
+    std::string prefix;                    ///< "forward-": --forward-secret, --forward-secret-file
+    std::string purpose = "signing secret"; ///< what the help says the secret is
     std::vector<std::string> secrets;
     std::string file;
 

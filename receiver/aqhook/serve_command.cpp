@@ -1,6 +1,8 @@
 // aqhook serve: the mock receiver as a program.
 #include "admin_api.hpp"
 #include "commands.hpp"
+#include "config_checks.hpp"
+#include "log_queue.hpp"
 #include "receiver_options.hpp"
 
 #include <allquiet/webhook/address_list.hpp>
@@ -44,6 +46,9 @@ struct serve_options {
     std::optional<std::string> policy;
     std::optional<std::string> allow_ips;
     std::optional<std::string> admin_token_file;
+    secret_options forward_secret{"forward-", "forward secret", {}, {}};
+    unsigned forward_timeout_seconds = static_cast<unsigned>(
+        std::chrono::duration_cast<std::chrono::seconds>(receiver.forward_timeout).count());
     bool quiet = false;
 };
 
@@ -89,7 +94,22 @@ void declare_receiving_options(CLI::App& command, serve_options& o) {
         ->type_name("FILE");
     command.add_flag("--trust-forwarded-for", o.receiver.trust_forwarded_for,
                      "take the source address from the last X-Forwarded-For hop");
-    command.add_flag("--quiet", o.quiet, "no request log on standard error");
+    command.add_flag("--quiet", o.quiet, "no request log on standard error, no forward lines on standard output");
+}
+
+void declare_forward_options(CLI::App& command, serve_options& o) {
+    command
+        .add_option("--forward-to", o.receiver.forward_to,
+                    "send each delivery the configuration's default would answer on to URL (to its path as "
+                    "given), signed again with the forward secret if given, and answer with URL's answer")
+        ->type_name("URL");
+    o.forward_secret.declare(command, false);
+    command
+        .add_option("--forward-timeout", o.forward_timeout_seconds,
+                    "seconds a forward target has to answer, unless its rule says; 504 past it")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(std::int64_t{1}, max_forward_timeout_ms / 1000))
+        ->capture_default_str();
 }
 
 void declare_journal_and_admin_options(CLI::App& command, serve_options& o) {
@@ -138,10 +158,24 @@ aq::address_list allowed_sources_from(const std::string& path) {
     return std::move(*list);
 }
 
+/// The forward options into the in-process receiver's, checked here so that an error names the option.
+void forward_options_from(serve_options& o) {
+    if (o.receiver.forward_to)
+        if (const auto url = aq::parse_http_url(*o.receiver.forward_to); !url)
+            throw usage_error("--forward-to: " + url.error().message());
+    const auto secrets = o.forward_secret.collect();
+    if (secrets.size() > 1)
+        throw usage_error("--forward-secret: give one secret, with --forward-secret or one line of --forward-secret-file");
+    if (!secrets.empty() && secrets.front().empty()) throw usage_error("--forward-secret: a secret must not be empty");
+    if (!secrets.empty()) o.receiver.forward_secret = secrets.front();
+    o.receiver.forward_timeout = std::chrono::seconds(o.forward_timeout_seconds);
+}
+
 /// The receiver's settings from the command line: its options as the in-process receiver takes
 /// them, then what only the program has (the overrides of the configuration file's members).
 receiver_settings settings_from(serve_options& o) {
     o.receiver.extra_secrets = o.secrets.collect();
+    forward_options_from(o);
     if (o.allow_ips) o.receiver.allowed_sources = allowed_sources_from(*o.allow_ips);
     o.receiver.admin_token = admin_token_from(o);
     auto settings = settings_of(o.receiver);
@@ -152,22 +186,22 @@ receiver_settings settings_from(serve_options& o) {
     return settings;
 }
 
-/// Writes to standard error with write(2), not through stdio: a writer stuck on a full pipe then
-/// holds no lock that the program's exit would wait for.
-void write_log_line(std::string_view line) {
+/// Writes a line with write(2), not through stdio: a writer stuck on a full pipe then holds no
+/// lock that the program's exit would wait for.
+void write_line(int fd, std::string_view line) {
     std::string text(line);
     text += '\n';
     for (std::size_t written = 0; written < text.size();) {
-        const auto n = ::write(STDERR_FILENO, text.data() + written, text.size() - written);
+        const auto n = ::write(fd, text.data() + written, text.size() - written);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return; // standard error is gone: the line is lost, not the receiver
+        if (n <= 0) return; // the output is gone: the line is lost, not the receiver
         written += static_cast<std::size_t>(n);
     }
 }
 
 server_options server_options_from(serve_options& o) {
     o.receiver.read_timeout = std::chrono::seconds(o.read_timeout_seconds);
-    if (!o.quiet) o.receiver.log = write_log_line;
+    if (!o.quiet) o.receiver.log = [](std::string_view line) { write_line(STDERR_FILENO, line); };
     return server_options_of(o.receiver);
 }
 
@@ -282,6 +316,13 @@ int serve(serve_options& o) {
     if (host_error) throw usage_error("--host: '" + host + "' is not an IP address");
     const auto& config_path = o.config;
     auto settings = settings_from(o);
+    // The forward lines, each written whole by a thread of their own (a stuck standard output
+    // stalls no I/O thread); made before the receiver, which uses them until it is gone.
+    std::optional<log_queue> forward_lines;
+    if (!o.quiet) {
+        forward_lines.emplace([](std::string_view line) { write_line(STDOUT_FILENO, line); });
+        settings.forward.report = [&lines = *forward_lines](std::string line) { lines.push(std::move(line)); };
+    }
     const bool token_in_url = settings.admin.token && !o.admin_token_file;
     std::optional<receiver_state> state;
     try {
@@ -323,9 +364,11 @@ command_runner add_serve_command(CLI::App& program) {
         program, "serve", "run the mock receiver",
         "Runs the mock receiver: verifies signatures, answers deliveries by the configured rules\n"
         "(usually with incident patches) and keeps a journal, served under /_aqhook/.\n"
-        "Without --config it answers every delivery 200 with an empty body.");
+        "Without --config it answers every delivery 200 with an empty body; with --forward-to it\n"
+        "sends each one on to your service and answers with its answer, printing a line for each.");
     auto options = std::make_shared<serve_options>();
     declare_receiving_options(command, *options);
+    declare_forward_options(command, *options);
     declare_journal_and_admin_options(command, *options);
     return [options] { return serve(*options); };
 }
