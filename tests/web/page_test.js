@@ -226,6 +226,37 @@ async function main() {
     await page.click('#clear');
     await page.waitForFunction(() => document.querySelectorAll('tr.entry').length === 0, null, { timeout: 10000 });
 
+    // A forwarded delivery shows as forwarding until the target answers (a local server that takes
+    // 3 s), then with the target's status; its detail has a "Forwarded to" section.
+    const target = http.createServer((request, response) => {
+      let got = '';
+      request.on('data', (chunk) => { got += chunk; });
+      request.on('end', () => setTimeout(() => {
+        response.writeHead(201, { 'content-type': 'application/json', 'x-target': 'node' });
+        response.end(JSON.stringify({ got: got.length, forwardedFor: request.headers['x-forwarded-for'] }));
+      }, 3000));
+    });
+    await new Promise((resolve) => target.listen(0, '127.0.0.1', resolve));
+    const targetUrl = 'http://127.0.0.1:' + target.address().port + '/hook';
+    const forwardRule = JSON.stringify({ rules: [{ name: 'to my service', match: { path: '/hooks/forward' },
+                                                   respond: { forward: { url: targetUrl } } }] });
+    check(await send('PUT', base, '/_aqhook/config', forwardRule, admin) === 200, 'a forwarding rule configured');
+    const forwarded = post(base, '/hooks/forward', body, signed(body, secret));
+    await page.waitForFunction(() => document.querySelectorAll('tr.entry').length === 1, null, { timeout: 10000 });
+    check(await page.locator('tr.entry td:nth-child(5)').textContent() === 'forwarding',
+          'a forward under way shows as such: ' + await page.locator('tr.entry td:nth-child(5)').textContent());
+    check(await forwarded === 201, 'the target\'s status relayed');
+    await page.waitForFunction(() => document.querySelector('tr.entry td:nth-child(5)').textContent === '201', null, { timeout: 10000 });
+    await page.locator('tr.entry').click();
+    const forwardSection = await page.locator('#detail .forward').textContent();
+    check(forwardSection.includes('Forwarded to ' + targetUrl), 'the forward names its target: ' + forwardSection);
+    check(forwardSection.includes('the target answered 201'), 'the forward says what the target answered');
+    check(forwardSection.includes('x-forwarded-for') && forwardSection.includes('x-target'), 'the headers of both legs');
+    check((await page.locator('.forward-body').textContent()).includes('"forwardedFor": "127.0.0.1"'), 'the target\'s body');
+    target.close();
+    await page.click('#clear');
+    await page.waitForFunction(() => document.querySelectorAll('tr.entry').length === 0, null, { timeout: 10000 });
+
     // A full journal (1000 entries) still shows promptly.
     const start = Date.now();
     for (let i = 0; i < 1000; i += 50) {
