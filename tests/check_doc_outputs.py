@@ -15,9 +15,13 @@ follows a command is its standard output and standard error, as a terminal shows
 127.0.0.1:8080 (its own output is not shown: give it `--quiet`).
 
 The sessions run the commands of docs/getting-started.md (its `receiver.json` and `template.hbs`,
-taken from the page) against a receiver started on a free port. What changes from run to run (the
-port, durations, and in the sessions signatures and timestamps) is replaced by placeholders
-before the comparison, on both sides. A ```console block without a marker is an error.
+taken from the page) against a receiver started on a free port; the `forward` session runs
+docs/receiver.md's walk-through of --forward-to (its `service.json`), with two receivers, and shows
+what each of its terminals prints.
+
+What changes from run to run (the port, durations, and in the sessions signatures and timestamps)
+is replaced by placeholders before the comparison, on both sides. A ```console block without a
+marker is an error.
 
 usage: check_doc_outputs.py ROOT AQHOOK [--update]   (--update rewrites the blocks from the runs)
 """
@@ -43,6 +47,7 @@ VOLATILE = RUN_VOLATILE + [
     (re.compile(r"(x-aq-signature: )\S+"), r"\1<signature>"),
     (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"), "<time>"),
 ]
+FORWARD_VOLATILE = VOLATILE[1:] + [(re.compile(r"\(\d+ ms\)"), "(<ms> ms)")]
 HEREDOC = re.compile(r"<<-?'?(\w+)'?")
 SEND_COMMAND = ["aqhook", "send", "--template", "template.hbs", "--url", "http://127.0.0.1:8080/hooks/aq",
                 "--signing-method", "allquiet", "--secret"]
@@ -54,7 +59,7 @@ def heredoc(page: str, name: str) -> str:
     """The text of `cat > NAME <<'TAG' ... TAG` in a page, indentation removed."""
     found = re.search(rf"^( *)cat > {re.escape(name)} <<'(\w+)'\n(.*?)^\1\2$", page, re.M | re.S)
     if not found:
-        raise SystemExit(f"getting-started.md: no heredoc for {name}")
+        raise SystemExit(f"no heredoc for {name}")
     indent = len(found[1])
     return "".join(line[indent:] + "\n" for line in found[3].splitlines())
 
@@ -156,8 +161,40 @@ def journal_verdict(secret: str, root: pathlib.Path, aqhook: str, work: pathlib.
     return f"$ {JOURNAL_COMMAND}\n{listed.stdout}"
 
 
+def forward(root: pathlib.Path, aqhook: str, work: pathlib.Path) -> str:
+    """docs/receiver.md, "Forward to your service": a receiver as the service on port 3000, a
+    receiver on 8080 that forwards to it, getting-started's delivery to the second, and the
+    service's verdict on the signature it got."""
+    env = prepare(root, aqhook, work)
+    (work / "service.json").write_text(heredoc((root / "docs/receiver.md").read_text(), "service.json"))
+    (work / "local.secret").write_text("local-dev-secret\n")
+    service_command = "aqhook serve --port 3000 --config service.json --secret-file local.secret --quiet"
+    forwarder_command = ("aqhook serve --secret dev-secret --forward-to http://127.0.0.1:3000/hook "
+                         "--forward-secret-file local.secret")
+    with receiver(aqhook, work, re.sub(r" --port \d+", "", service_command).split()[2:]) as service:
+        forwarder = subprocess.Popen(
+            [aqhook, *forwarder_command.replace("127.0.0.1:3000", service).split()[1:], "--port", "0"], cwd=work,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            forwarder_lines = [forwarder.stdout.readline() for _ in range(2)]
+            address = re.search(r"127\.0\.0\.1:\d+", forwarder_lines[0])[0]
+            sent = shell(" ".join(SEND_COMMAND + ["dev-secret", "--apply"]), work, env, address)
+            forwarder_lines += [forwarder.stdout.readline() for _ in range(2)]
+            verdict = shell(JOURNAL_COMMAND, work, env, service)
+        finally:
+            forwarder.terminate()
+            forwarder.wait()
+    send_shown = " ".join(SEND_COMMAND[:6]) + " \\\n      " + " ".join(SEND_COMMAND[6:] + ["dev-secret", "--apply"])
+    shown = (f"$ {service_command}\nlistening on http://{service}\nadmin: http://{service}/_aqhook/\n"
+             f"$ {forwarder_command}\n{''.join(forwarder_lines)}$ {send_shown}\n{sent.stdout}"
+             f"$ {JOURNAL_COMMAND.replace('8080', '3000')}\n{verdict.stdout}")
+    shown = re.sub(re.escape(service) + r"(?!\d)", "127.0.0.1:3000", shown)
+    return re.sub(re.escape(address) + r"(?!\d)", "127.0.0.1:8080", shown)
+
+
 SESSIONS = {
     "send-apply": send_apply,
+    "forward": forward,
     "journal-valid": functools.partial(journal_verdict, "dev-secret"),
     "journal-invalid": functools.partial(journal_verdict, "wrong"),
 }
@@ -170,6 +207,8 @@ def produce(name: str, block: str, root: pathlib.Path, aqhook: str) -> tuple[str
             return run(block, root, aqhook, pathlib.Path(work)), RUN_VOLATILE
         if name not in SESSIONS:
             raise SystemExit(f"no session named {name}")
+        if name == "forward":  # two receivers: their ports are set apart as 3000 and 8080 already
+            return SESSIONS[name](root, aqhook, pathlib.Path(work)), FORWARD_VOLATILE
         return SESSIONS[name](root, aqhook, pathlib.Path(work)), VOLATILE
 
 

@@ -96,7 +96,16 @@ std::map<std::string, std::vector<aq::mock_config>> builder_twins() {
               .rule(aq::mock_rule("then resolve")
                         .in_scenario("retry")
                         .when_state("failed once")
-                        .respond(aq::mock_response().patch(aq::patch().resolve())))}},
+                        .respond(aq::mock_response().patch(aq::patch().resolve()))),
+          // "Forward to your service": the service, and rules that route paths.
+          aq::mock_config().rule(aq::mock_rule("my service")
+                                     .when(aq::request_match().path("/hook"))
+                                     .respond(aq::mock_response().patch(aq::patch().resolve()))),
+          aq::mock_config()
+              .rule(aq::mock_rule("orders")
+                        .when(aq::request_match().path("/hooks/orders"))
+                        .respond(aq::mock_response().forward_to("http://localhost:3000/orders", 5000ms)))
+              .rule(aq::mock_rule("flaky").when(aq::request_match().path("/hooks/flaky")).respond(aq::mock_response(503)))}},
         {"getting-started.md",
          {aq::mock_config().secret("dev-secret").rule(
              aq::mock_rule("resolve")
@@ -178,7 +187,7 @@ BOOST_AUTO_TEST_CASE(every_docs_example_has_a_builder_twin) {
             ++compared;
         }
     }
-    BOOST_TEST(compared == 4u);
+    BOOST_TEST(compared == 6u);
 }
 
 BOOST_AUTO_TEST_CASE(the_document_reads_back_as_the_same_configuration) {

@@ -328,6 +328,7 @@ BOOST_AUTO_TEST_CASE(a_hostile_target_is_bounded) {
     BOOST_TEST(answer.response.result_int() == 504u);
     BOOST_TEST(json_of(answer.response.body()).at("reason") == "no answer within 500 ms");
     BOOST_TEST(answer.elapsed < 5s); // 500 ms; the target would go on for 10 s
+    BOOST_TEST_MESSAGE("a head trickling in: 504 after " << answer.elapsed.count() << " ms");
 
     test_support::streaming_server interim("", test_support::repeated("HTTP/1.1 100 Continue\r\n\r\n", 1000));
     auto endless = forwarder(interim.url("/"));
@@ -336,6 +337,8 @@ BOOST_AUTO_TEST_CASE(a_hostile_target_is_bounded) {
     BOOST_TEST(json_of(bounded.response.body()).at("reason") ==
                "answer head larger than 65536 bytes (interim answers included)");
     BOOST_TEST(interim.bytes_sent() < std::size_t(64) << 20);
+    BOOST_TEST_MESSAGE("interim answers without end: 502 after " << bounded.elapsed.count() << " ms, "
+                                                                  << interim.bytes_sent() << " bytes sent");
 }
 
 // A client that hangs up cancels its forward (the target's answer is not awaited); stopping the
@@ -348,8 +351,12 @@ BOOST_AUTO_TEST_CASE(a_forward_ends_with_its_client_and_its_receiver) {
     raw_socket client(receiver.port());
     client.write("POST /hooks/aq HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}");
     BOOST_TEST_REQUIRE(hanging.wait_for(1, 5s).has_value()); // the forward is under way
+    const auto hung_up = std::chrono::steady_clock::now();
     client.vanish();
     const auto entry = forwarded_entry(receiver);
+    BOOST_TEST_MESSAGE("a client hanging up: its forward ended within "
+                       << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - hung_up).count()
+                       << " ms");
     BOOST_TEST(entry.forward->error.value_or("") == "cancelled before the target answered");
     BOOST_TEST(entry.response.not_sent.value_or("") == "client gone before the answer");
 
@@ -361,6 +368,8 @@ BOOST_AUTO_TEST_CASE(a_forward_ends_with_its_client_and_its_receiver) {
     stopping.stop();
     const auto stopped_after = std::chrono::steady_clock::now() - start;
     BOOST_TEST((stopped_after < 5s));
+    BOOST_TEST_MESSAGE("a stop with a forward under way: stopped in "
+                       << std::chrono::duration_cast<std::chrono::milliseconds>(stopped_after).count() << " ms");
     const auto answer = in_flight.get();
     BOOST_TEST(answer.response.result_int() == 503u);
     BOOST_TEST(json_of(answer.response.body()).at("reason") == "cancelled before the target answered");
