@@ -336,7 +336,8 @@ BOOST_AUTO_TEST_CASE(forwards_and_prints_a_line_each_way) {
     const auto target_config = test_support::write_temp_file(
         "forward-target.json", R"({"rules": [{"name": "hook", "match": {"path": "/hook"},
         "respond": {"status": 201, "patch": {"operations": {"appendIntent": {"intent": "Resolved"}}}}}]})");
-    child_process target({aqhook, "serve", "--port", "0", "--config", target_config, "--secret", "local-secret", "--quiet"});
+    child_process target(
+        {aqhook, "serve", "--port", "0", "--config", target_config, "--secret", "local-secret", "--quiet"});
     const auto target_port = std::to_string(test_support::listening_port(target.read_line()));
     const auto secret_file = test_support::write_temp_file("forward.secret", "local-secret\n");
     const std::string target_url = "http://127.0.0.1:" + target_port + "/hook";
@@ -354,7 +355,8 @@ BOOST_AUTO_TEST_CASE(forwards_and_prints_a_line_each_way) {
     const auto back = server.read_line();
     BOOST_TEST(std::regex_match(back, std::regex("<-- 201 POST " + target_url + " \\([0-9]+ ms\\)")), back);
     const auto received =
-        json::parse(http_send(std::stoi(target_port), make_request(http::verb::get, "/_aqhook/requests")).response.body());
+        json::parse(http_send(std::stoi(target_port), make_request(http::verb::get, "/_aqhook/requests"))
+                        .response.body());
     BOOST_TEST(received.at(0).at("verification").at("status") == "valid"); // signed again with local-secret
 
     // The second target is gone: 502 at once, and the reason on standard output.
@@ -371,7 +373,9 @@ BOOST_AUTO_TEST_CASE(forwards_and_prints_a_line_each_way) {
     child_process quiet({aqhook, "serve", "--port", "0", "--forward-to", target_url, "--quiet"});
     const auto quiet_port = test_support::listening_port(quiet.read_line());
     BOOST_TEST(quiet.read_line().find("admin: ") == 0u);
-    BOOST_TEST(http_send(quiet_port, make_request(http::verb::post, "/hooks/aq", "{}")).response.result_int() == 502u);
+    BOOST_TEST(
+        http_send(quiet_port, make_request(http::verb::post, "/hooks/aq", "{}")).response.result_int() ==
+        502u);
     quiet.signal(SIGTERM);
     BOOST_TEST(quiet.wait() == 0);
     BOOST_TEST(quiet.read_line().empty()); // no line about the forward

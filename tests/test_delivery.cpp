@@ -395,7 +395,8 @@ BOOST_AUTO_TEST_CASE(sends_on_one_executor_run_side_by_side) {
 // The request goes exactly as built: no header is added, none signed.
 BOOST_AUTO_TEST_CASE(a_request_is_sent_as_it_is) {
     aq::mock_receiver receiver;
-    aq::http_request request{"PUT", aq::parse_http_url(receiver.url() + "/as/is?q=1").value(),
+    aq::http_request request{"PUT",
+                             aq::parse_http_url(receiver.url() + "/as/is?q=1").value(),
                              {{"Host", "somewhere.test"}, {"X-Mine", "1"}, {"Content-Length", "5"}},
                              "a  \xc3\xa9"};
     auto options = signed_with("dev-secret"); // signing is the caller's: this does not sign
@@ -416,10 +417,12 @@ BOOST_AUTO_TEST_CASE(a_request_is_sent_as_it_is) {
 // A send whose cancellation slot is signalled ends at once, whether it waits for the answer or for
 // its name to resolve; the server's answer, the resolver and the deadline are not waited for.
 BOOST_AUTO_TEST_CASE(a_cancelled_send_ends_at_once) {
-    aq::mock_receiver receiver(R"({"rules": [{"match": {"path": "/hang"}, "respond": {"fault": "timeout"}}]})");
+    aq::mock_receiver receiver(
+        R"({"rules": [{"match": {"path": "/hang"}, "respond": {"fault": "timeout"}}]})");
     auto never_resolves = std::make_shared<std::promise<void>>();
     std::shared_future<void> release = never_resolves->get_future().share();
-    for (const std::string& url : {receiver.url() + "/hang", std::string("http://dns-never-answers.example/x")}) {
+    for (const std::string& url :
+         {receiver.url() + "/hang", std::string("http://dns-never-answers.example/x")}) {
         BOOST_TEST_CONTEXT(url) {
             net::io_context io;
             net::cancellation_signal cancel;
@@ -432,10 +435,11 @@ BOOST_AUTO_TEST_CASE(a_cancelled_send_ends_at_once) {
             std::optional<aq::delivery> sent;
             aq::async_send_request(io.get_executor(), aq::build_http_request(request_to(url, false)).value(),
                                    options,
-                                   net::bind_cancellation_slot(cancel.slot(),
-                                                               [&](aq::delivery done) { sent = std::move(done); }));
+                                   net::bind_cancellation_slot(
+                                       cancel.slot(), [&](aq::delivery done) { sent = std::move(done); }));
             net::steady_timer soon(io, 300ms);
-            soon.async_wait([&](boost::system::error_code) { cancel.emit(net::cancellation_type::terminal); });
+            soon.async_wait(
+                [&](boost::system::error_code) { cancel.emit(net::cancellation_type::terminal); });
             const auto start = std::chrono::steady_clock::now();
             io.run();
             const auto elapsed = std::chrono::steady_clock::now() - start;

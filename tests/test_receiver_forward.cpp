@@ -33,12 +33,16 @@ const std::string local_secret = "local-secret";
 
 /// A target that answers every delivery 201 with a body of its own, verifying with the local secret.
 aq::mock_receiver local_target() {
-    return aq::mock_receiver(aq::mock_config().secret(local_secret).policy(aq::verification_policy::record).otherwise(
-        aq::mock_response(201).header("X-Target", "yes").body("from the target")));
+    return aq::mock_receiver(
+        aq::mock_config()
+            .secret(local_secret)
+            .policy(aq::verification_policy::record)
+            .otherwise(aq::mock_response(201).header("X-Target", "yes").body("from the target")));
 }
 
 /// A receiver that forwards what its default answers to `url`.
-aq::mock_receiver forwarder(const std::string& url, aq::mock_config config = {}, aq::mock_receiver_options options = {}) {
+aq::mock_receiver forwarder(const std::string& url, aq::mock_config config = {},
+                            aq::mock_receiver_options options = {}) {
     options.forward_to = url;
     return aq::mock_receiver(std::move(config), std::move(options));
 }
@@ -95,7 +99,8 @@ class trickling_target {
             http::request<http::string_body> request;
             http::read(socket, buffer, request, ec);
             boost::asio::write(socket, boost::asio::buffer(std::string_view("HTTP/1.1 200 OK\r\n")), ec);
-            for (const auto end = std::chrono::steady_clock::now() + limit; !ec && std::chrono::steady_clock::now() < end;) {
+            for (const auto end = std::chrono::steady_clock::now() + limit;
+                 !ec && std::chrono::steady_clock::now() < end;) {
                 std::this_thread::sleep_for(50ms);
                 boost::asio::write(socket, boost::asio::buffer(std::string_view("X-Slow: a\r\n")), ec);
             }
@@ -103,7 +108,9 @@ class trickling_target {
     }
     ~trickling_target() { thread_.join(); }
 
-    std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/"; }
+    std::string url() const {
+        return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/";
+    }
 
   private:
     boost::asio::io_context io_;
@@ -182,7 +189,8 @@ BOOST_AUTO_TEST_CASE(a_forward_secret_signs_the_delivery_again) {
             BOOST_TEST((got.verification.method == method));
             BOOST_TEST(local.check(got.headers, got.body).valid());
             BOOST_TEST((all_quiet.check(got.headers, got.body).error == aq::error::signature_mismatch));
-            const auto other = method == aq::signing_method::aws ? aq::signing_method::allquiet : aq::signing_method::aws;
+            const auto other =
+                method == aq::signing_method::aws ? aq::signing_method::allquiet : aq::signing_method::aws;
             BOOST_TEST(!got.header(aq::signature_header_name(other)).has_value());
             std::size_t signatures = 0;
             for (const auto& h : got.headers)
@@ -200,11 +208,15 @@ BOOST_AUTO_TEST_CASE(a_forward_secret_signs_the_delivery_again) {
     auto unchecked = forwarder(target.url() + "/hook", {}, options);
     for (const auto method : {aq::signing_method::aws, aq::signing_method::allquiet}) {
         target.clear_journal();
-        BOOST_TEST(http_send(unchecked.port(), signed_post("/h", "{}", method, "anything")).response.result_int() == 201u);
+        BOOST_TEST(
+            http_send(unchecked.port(), signed_post("/h", "{}", method, "anything")).response.result_int() ==
+            201u);
         BOOST_TEST((received_by(target).verification.method == method));
     }
     target.clear_journal();
-    BOOST_TEST(http_send(unchecked.port(), make_request(http::verb::post, "/h", "{}")).response.result_int() == 201u);
+    BOOST_TEST(
+        http_send(unchecked.port(), make_request(http::verb::post, "/h", "{}")).response.result_int() ==
+        201u);
     BOOST_TEST((received_by(target).verification.method == aq::signing_method::allquiet));
     BOOST_TEST(received_by(target).verification.status() == aq::verification_status::valid);
 }
@@ -216,13 +228,17 @@ BOOST_AUTO_TEST_CASE(the_targets_answer_is_relayed) {
         {"match": {"path": "/ok"}, "respond": {"status": 202, "headers": {"X-Target": "ok"}, "body": {"ok": true}}},
         {"match": {"path": "/broken"}, "respond": {"status": 503, "headers": {"Retry-After": "7"}, "body": "down for \u00e9"}},
         {"match": {"path": "/moved"}, "respond": {"status": 302, "headers": {"Location": "/elsewhere"}}}]})");
-    aq::mock_receiver receiver(aq::mock_config()
-                                   .rule(aq::mock_rule("ok").when(aq::request_match().path("/ok")).respond(
-                                       aq::mock_response().forward_to(target.url() + "/ok")))
-                                   .rule(aq::mock_rule("broken").when(aq::request_match().path("/broken")).respond(
-                                       aq::mock_response().forward_to(target.url() + "/broken")))
-                                   .rule(aq::mock_rule("moved").when(aq::request_match().path("/moved")).respond(
-                                       aq::mock_response().forward_to(target.url() + "/moved"))));
+    aq::mock_receiver receiver(
+        aq::mock_config()
+            .rule(aq::mock_rule("ok")
+                      .when(aq::request_match().path("/ok"))
+                      .respond(aq::mock_response().forward_to(target.url() + "/ok")))
+            .rule(aq::mock_rule("broken")
+                      .when(aq::request_match().path("/broken"))
+                      .respond(aq::mock_response().forward_to(target.url() + "/broken")))
+            .rule(aq::mock_rule("moved")
+                      .when(aq::request_match().path("/moved"))
+                      .respond(aq::mock_response().forward_to(target.url() + "/moved"))));
     const auto ok = http_send(receiver.port(), make_request(http::verb::post, "/ok", "{}"));
     BOOST_TEST(ok.response.result_int() == 202u);
     BOOST_TEST(ok.response["X-Target"] == "ok");
@@ -238,9 +254,10 @@ BOOST_AUTO_TEST_CASE(the_targets_answer_is_relayed) {
     BOOST_TEST(target.journal().size() == 3u); // /elsewhere was never asked for
 
     // A raw target's headers about its own connection stay there; its chunked body arrives whole.
-    const std::string raw_answer = "HTTP/1.1 200 OK\r\nConnection: close, X-Private\r\nX-Private: 1\r\n"
-                                   "Keep-Alive: timeout=1\r\nTransfer-Encoding: chunked\r\nX-Public: 2\r\n\r\n"
-                                   "4\r\nbody\r\n0\r\n\r\n";
+    const std::string raw_answer =
+        "HTTP/1.1 200 OK\r\nConnection: close, X-Private\r\nX-Private: 1\r\n"
+        "Keep-Alive: timeout=1\r\nTransfer-Encoding: chunked\r\nX-Public: 2\r\n\r\n"
+        "4\r\nbody\r\n0\r\n\r\n";
     test_support::streaming_server raw(raw_answer, "", raw_answer.size());
     auto relayed_from_raw = forwarder(raw.url("/raw"));
     const auto relayed = http_send(relayed_from_raw.port(), make_request(http::verb::post, "/x", "{}"));
@@ -259,9 +276,12 @@ BOOST_AUTO_TEST_CASE(the_targets_answer_is_relayed) {
 BOOST_AUTO_TEST_CASE(only_what_the_policy_admits_is_forwarded) {
     auto target = local_target();
     auto receiver = forwarder(target.url() + "/hook", aq::mock_config().secret(aq_secret));
-    const auto refused = http_send(receiver.port(), signed_post("/hooks/aq", "{}", aq::signing_method::allquiet, "wrong"));
+    const auto refused =
+        http_send(receiver.port(), signed_post("/hooks/aq", "{}", aq::signing_method::allquiet, "wrong"));
     BOOST_TEST(refused.response.result_int() == 401u);
-    BOOST_TEST(http_send(receiver.port(), make_request(http::verb::post, "/hooks/aq", "{}")).response.result_int() == 401u);
+    BOOST_TEST(
+        http_send(receiver.port(), make_request(http::verb::post, "/hooks/aq", "{}")).response.result_int() ==
+        401u);
     const auto entries = receiver.wait_for(2, 5s).value();
     BOOST_TEST(!entries[0].forward.has_value());
     BOOST_TEST(!entries[1].forward.has_value());
@@ -269,10 +289,12 @@ BOOST_AUTO_TEST_CASE(only_what_the_policy_admits_is_forwarded) {
 
     aq::mock_receiver_options options;
     options.forward_secret = local_secret;
-    auto recording = forwarder(target.url() + "/hook",
-                               aq::mock_config().secret(aq_secret).policy(aq::verification_policy::record), options);
-    BOOST_TEST(http_send(recording.port(), signed_post("/hooks/aq", "{}", aq::signing_method::allquiet, "wrong"))
-                   .response.result_int() == 201u);
+    auto recording =
+        forwarder(target.url() + "/hook",
+                  aq::mock_config().secret(aq_secret).policy(aq::verification_policy::record), options);
+    BOOST_TEST(
+        http_send(recording.port(), signed_post("/hooks/aq", "{}", aq::signing_method::allquiet, "wrong"))
+            .response.result_int() == 201u);
     const auto entry = forwarded_entry(recording);
     BOOST_TEST(entry.verification.status() == aq::verification_status::invalid);
     BOOST_TEST(entry.forward->status.value_or(0) == 201u);
@@ -294,8 +316,9 @@ BOOST_AUTO_TEST_CASE(a_forward_that_fails_says_why) {
     const auto at_once = http_send(refused.port(), make_request(http::verb::post, "/hooks/aq", "{}"));
     BOOST_TEST(at_once.response.result_int() == 502u);
     BOOST_TEST(at_once.elapsed < 5s); // at once, far under the 20 s timeout
-    BOOST_TEST(json_of(at_once.response.body()) ==
-               json_of(R"({"error": "forward failed", "reason": "connection refused", "url": ")" + nowhere + "\"}"));
+    BOOST_TEST(
+        json_of(at_once.response.body()) ==
+        json_of(R"({"error": "forward failed", "reason": "connection refused", "url": ")" + nowhere + "\"}"));
     const auto entry = forwarded_entry(refused);
     BOOST_TEST(entry.forward->error.value_or("") == "connection refused");
     BOOST_TEST(!entry.forward->status.has_value());
@@ -303,8 +326,8 @@ BOOST_AUTO_TEST_CASE(a_forward_that_fails_says_why) {
     BOOST_TEST(entry.response.body == at_once.response.body());
 
     aq::mock_receiver hanging(R"({"rules": [{"respond": {"fault": "timeout"}}]})");
-    aq::mock_receiver timed(aq::mock_config().otherwise(aq::mock_response().forward_to(hanging.url() + "/hook", 300ms)),
-                            options);
+    aq::mock_receiver timed(
+        aq::mock_config().otherwise(aq::mock_response().forward_to(hanging.url() + "/hook", 300ms)), options);
     const auto late = http_send(timed.port(), make_request(http::verb::post, "/hooks/aq", "{}"));
     BOOST_TEST(late.response.result_int() == 504u);
     BOOST_TEST(json_of(late.response.body()).at("reason") == "no answer within 300 ms");
@@ -323,7 +346,8 @@ BOOST_AUTO_TEST_CASE(a_forward_that_fails_says_why) {
 // timeout; interim answers without end, at the head limit.
 BOOST_AUTO_TEST_CASE(a_hostile_target_is_bounded) {
     trickling_target slow(10s);
-    aq::mock_receiver receiver(aq::mock_config().otherwise(aq::mock_response().forward_to(slow.url(), 500ms)));
+    aq::mock_receiver receiver(
+        aq::mock_config().otherwise(aq::mock_response().forward_to(slow.url(), 500ms)));
     const auto answer = http_send(receiver.port(), make_request(http::verb::post, "/hooks/aq", "{}"));
     BOOST_TEST(answer.response.result_int() == 504u);
     BOOST_TEST(json_of(answer.response.body()).at("reason") == "no answer within 500 ms");
@@ -338,7 +362,7 @@ BOOST_AUTO_TEST_CASE(a_hostile_target_is_bounded) {
                "answer head larger than 65536 bytes (interim answers included)");
     BOOST_TEST(interim.bytes_sent() < std::size_t(64) << 20);
     BOOST_TEST_MESSAGE("interim answers without end: 502 after " << bounded.elapsed.count() << " ms, "
-                                                                  << interim.bytes_sent() << " bytes sent");
+                                                                 << interim.bytes_sent() << " bytes sent");
 }
 
 // A client that hangs up cancels its forward (the target's answer is not awaited); stopping the
@@ -354,22 +378,26 @@ BOOST_AUTO_TEST_CASE(a_forward_ends_with_its_client_and_its_receiver) {
     const auto hung_up = std::chrono::steady_clock::now();
     client.vanish();
     const auto entry = forwarded_entry(receiver);
-    BOOST_TEST_MESSAGE("a client hanging up: its forward ended within "
-                       << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - hung_up).count()
-                       << " ms");
+    BOOST_TEST_MESSAGE(
+        "a client hanging up: its forward ended within "
+        << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - hung_up)
+               .count()
+        << " ms");
     BOOST_TEST(entry.forward->error.value_or("") == "cancelled before the target answered");
     BOOST_TEST(entry.response.not_sent.value_or("") == "client gone before the answer");
 
     auto stopping = forwarder(hanging.url() + "/hook", {}, options);
-    auto in_flight =
-        std::async(std::launch::async, [&] { return http_send(stopping.port(), make_request(http::verb::post, "/x", "{}"), 30s); });
+    auto in_flight = std::async(std::launch::async, [&] {
+        return http_send(stopping.port(), make_request(http::verb::post, "/x", "{}"), 30s);
+    });
     BOOST_TEST_REQUIRE(hanging.wait_for(2, 5s).has_value());
     const auto start = std::chrono::steady_clock::now();
     stopping.stop();
     const auto stopped_after = std::chrono::steady_clock::now() - start;
     BOOST_TEST((stopped_after < 5s));
     BOOST_TEST_MESSAGE("a stop with a forward under way: stopped in "
-                       << std::chrono::duration_cast<std::chrono::milliseconds>(stopped_after).count() << " ms");
+                       << std::chrono::duration_cast<std::chrono::milliseconds>(stopped_after).count()
+                       << " ms");
     const auto answer = in_flight.get();
     BOOST_TEST(answer.response.result_int() == 503u);
     BOOST_TEST(json_of(answer.response.body()).at("reason") == "cancelled before the target answered");
@@ -381,8 +409,10 @@ BOOST_AUTO_TEST_CASE(the_journal_holds_both_legs) {
     auto target = local_target();
     aq::mock_receiver_options options;
     options.forward_secret = local_secret;
-    auto receiver = forwarder("http://user:password@127.0.0.1:" + std::to_string(target.port()) + "/hook", {}, options);
-    const auto answer = http_send(receiver.port(), make_request(http::verb::post, "/hooks/aq", R"({"a": 1})"));
+    auto receiver =
+        forwarder("http://user:password@127.0.0.1:" + std::to_string(target.port()) + "/hook", {}, options);
+    const auto answer =
+        http_send(receiver.port(), make_request(http::verb::post, "/hooks/aq", R"({"a": 1})"));
     BOOST_TEST(answer.response.result_int() == 201u);
     const auto entry = forwarded_entry(receiver);
     const auto& leg = *entry.forward;
@@ -403,7 +433,8 @@ BOOST_AUTO_TEST_CASE(the_journal_holds_both_legs) {
     BOOST_TEST(entry.response.body == "from the target");
     BOOST_TEST(entry.body == R"({"a": 1})");
 
-    const auto listed = http_send(receiver.port(), make_request(http::verb::get, "/_aqhook/requests/" + std::to_string(entry.id)));
+    const auto listed = http_send(
+        receiver.port(), make_request(http::verb::get, "/_aqhook/requests/" + std::to_string(entry.id)));
     const auto forward = json_of(listed.response.body()).at("forward");
     BOOST_TEST(forward.at("url") == shown.c_str());
     BOOST_TEST(forward.at("status") == 201);
@@ -425,19 +456,25 @@ BOOST_AUTO_TEST_CASE(the_journal_holds_both_legs) {
 // fault and forwards nothing; a delay waits before the forward.
 BOOST_AUTO_TEST_CASE(rules_choose_the_target) {
     auto first = local_target(), second = local_target(), fallback = local_target();
-    auto config = aq::mock_config()
-                      .rule(aq::mock_rule("a").when(aq::request_match().path("/a")).respond(
-                          aq::mock_response().forward_to(first.url() + "/a")))
-                      .rule(aq::mock_rule("b").when(aq::request_match().path("/b")).respond(
-                          aq::mock_response().forward_to(second.url() + "/b").delay(300ms)))
-                      .rule(aq::mock_rule("reset").when(aq::request_match().path("/reset")).respond(
-                          aq::mock_response().forward_to(first.url() + "/a").fault(aq::fault::reset)));
+    auto config =
+        aq::mock_config()
+            .rule(aq::mock_rule("a")
+                      .when(aq::request_match().path("/a"))
+                      .respond(aq::mock_response().forward_to(first.url() + "/a")))
+            .rule(aq::mock_rule("b")
+                      .when(aq::request_match().path("/b"))
+                      .respond(aq::mock_response().forward_to(second.url() + "/b").delay(300ms)))
+            .rule(aq::mock_rule("reset")
+                      .when(aq::request_match().path("/reset"))
+                      .respond(aq::mock_response().forward_to(first.url() + "/a").fault(aq::fault::reset)));
     auto receiver = forwarder(fallback.url() + "/other", config);
-    BOOST_TEST(http_send(receiver.port(), make_request(http::verb::post, "/a", "{}")).response.result_int() == 201u);
+    BOOST_TEST(http_send(receiver.port(), make_request(http::verb::post, "/a", "{}")).response.result_int() ==
+               201u);
     const auto delayed = http_send(receiver.port(), make_request(http::verb::post, "/b", "{}"));
     BOOST_TEST(delayed.response.result_int() == 201u);
     BOOST_TEST(delayed.elapsed >= 300ms);
-    BOOST_TEST(http_send(receiver.port(), make_request(http::verb::post, "/c", "{}")).response.result_int() == 201u);
+    BOOST_TEST(http_send(receiver.port(), make_request(http::verb::post, "/c", "{}")).response.result_int() ==
+               201u);
     BOOST_TEST(received_by(first).target == "/a");
     BOOST_TEST(received_by(second).target == "/b");
     BOOST_TEST(received_by(fallback).target == "/other");
@@ -449,12 +486,15 @@ BOOST_AUTO_TEST_CASE(rules_choose_the_target) {
     BOOST_TEST((entries.front().response.fault == aq::fault::reset));
 
     // A configuration with a default of its own keeps it.
-    auto keeps_default = forwarder(fallback.url() + "/other", aq::mock_config().otherwise(aq::mock_response(202)));
-    BOOST_TEST(http_send(keeps_default.port(), make_request(http::verb::post, "/c", "{}")).response.result_int() == 202u);
+    auto keeps_default =
+        forwarder(fallback.url() + "/other", aq::mock_config().otherwise(aq::mock_response(202)));
+    BOOST_TEST(
+        http_send(keeps_default.port(), make_request(http::verb::post, "/c", "{}")).response.result_int() ==
+        202u);
     BOOST_TEST(fallback.journal().size() == 1u);
     // The dummy form's delivery goes the same way, and says the target's status.
-    const auto dummy = http_send(receiver.port(), test_support::json_request(http::verb::post, "/_aqhook/dummy",
-                                                                             R"({"path": "/a"})"));
+    const auto dummy = http_send(
+        receiver.port(), test_support::json_request(http::verb::post, "/_aqhook/dummy", R"({"path": "/a"})"));
     BOOST_TEST(json_of(dummy.response.body()) == json_of(R"({"status": 201})"));
     BOOST_TEST(first.journal().size() == 2u);
 }
@@ -462,17 +502,20 @@ BOOST_AUTO_TEST_CASE(rules_choose_the_target) {
 // A forward waits on no thread: with one I/O thread, deliveries on other connections are answered
 // while a slow target takes its time, and a kept-alive connection goes on after its forward.
 BOOST_AUTO_TEST_CASE(a_slow_target_holds_up_no_other_delivery) {
-    aq::mock_receiver target(R"({"rules": [{"match": {"path": "/slow"}, "respond": {"status": 202, "delayMs": 2000}}],
+    aq::mock_receiver target(
+        R"({"rules": [{"match": {"path": "/slow"}, "respond": {"status": 202, "delayMs": 2000}}],
                                  "default": {"status": 201}})");
     aq::mock_receiver_options options;
     options.threads = 1;
     aq::mock_receiver receiver(aq::mock_config()
-                                   .rule(aq::mock_rule("slow").when(aq::request_match().path("/slow")).respond(
-                                       aq::mock_response().forward_to(target.url() + "/slow")))
+                                   .rule(aq::mock_rule("slow")
+                                             .when(aq::request_match().path("/slow"))
+                                             .respond(aq::mock_response().forward_to(target.url() + "/slow")))
                                    .otherwise(aq::mock_response().forward_to(target.url() + "/fast")),
                                options);
-    auto slow = std::async(std::launch::async,
-                           [&] { return http_send(receiver.port(), make_request(http::verb::post, "/slow", "{}")); });
+    auto slow = std::async(std::launch::async, [&] {
+        return http_send(receiver.port(), make_request(http::verb::post, "/slow", "{}"));
+    });
     BOOST_TEST_REQUIRE(target.wait_for(1, 5s).has_value()); // the slow forward is under way
     test_support::http_connection connection(receiver.port());
     for (int i = 0; i < 3; ++i) {

@@ -61,9 +61,11 @@ BOOST_AUTO_TEST_CASE(sending_without_waiting) {
     for (const std::string& url : urls) {
         description.url = url;
         aq::http_request request = aq::build_http_request(description).value(); // unsigned, as built
-        aq::async_send_request(io.get_executor(), std::move(request), options, [&log, url](aq::delivery sent) {
-            log << url << ": " << (sent.response ? std::to_string(sent.response->status) : sent.error_detail) << '\n';
-        });
+        aq::async_send_request(
+            io.get_executor(), std::move(request), options, [&log, url](aq::delivery sent) {
+                log << url << ": "
+                    << (sent.response ? std::to_string(sent.response->status) : sent.error_detail) << '\n';
+            });
     }
     io.run(); // both exchanges at once, on this one thread
     // [/doc:sender_async]

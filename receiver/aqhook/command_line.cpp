@@ -19,7 +19,9 @@ CLI::App& add_command(CLI::App& program, const std::string& name, const std::str
 void secret_options::declare(CLI::App& command, bool several) {
     const std::string option = "--" + prefix + "secret";
     if (several)
-        command.add_option(option, secrets, purpose + ", repeatable (visible to other users in the process list)")
+        command
+            .add_option(option, secrets,
+                        purpose + ", repeatable (visible to other users in the process list)")
             ->type_name("S");
     else
         command.add_option(option, secrets, purpose + " (visible to other users in the process list)")
@@ -28,7 +30,8 @@ void secret_options::declare(CLI::App& command, bool several) {
             ->multi_option_policy(CLI::MultiOptionPolicy::Throw);
     command
         .add_option(option + "-file", file,
-                    several ? "read " + purpose + "s from FILE, one per line" : "read the " + purpose + " from FILE")
+                    several ? "read " + purpose + "s from FILE, one per line"
+                            : "read the " + purpose + " from FILE")
         ->type_name("FILE");
 }
 

@@ -36,7 +36,7 @@ CLI::App& add_command(CLI::App& program, const std::string& name, const std::str
 
 /// --secret and --secret-file, or with a prefix, --PREFIXsecret and --PREFIXsecret-file.
 struct secret_options {
-    std::string prefix;                    ///< "forward-": --forward-secret, --forward-secret-file
+    std::string prefix;                     ///< "forward-": --forward-secret, --forward-secret-file
     std::string purpose = "signing secret"; ///< what the help says the secret is
     std::vector<std::string> secrets;
     std::string file;

@@ -94,7 +94,8 @@ void declare_receiving_options(CLI::App& command, serve_options& o) {
         ->type_name("FILE");
     command.add_flag("--trust-forwarded-for", o.receiver.trust_forwarded_for,
                      "take the source address from the last X-Forwarded-For hop");
-    command.add_flag("--quiet", o.quiet, "no request log on standard error, no forward lines on standard output");
+    command.add_flag("--quiet", o.quiet,
+                     "no request log on standard error, no forward lines on standard output");
 }
 
 void declare_forward_options(CLI::App& command, serve_options& o) {
@@ -165,8 +166,10 @@ void forward_options_from(serve_options& o) {
             throw usage_error("--forward-to: " + url.error().message());
     const auto secrets = o.forward_secret.collect();
     if (secrets.size() > 1)
-        throw usage_error("--forward-secret: give one secret, with --forward-secret or one line of --forward-secret-file");
-    if (!secrets.empty() && secrets.front().empty()) throw usage_error("--forward-secret: a secret must not be empty");
+        throw usage_error(
+            "--forward-secret: give one secret, with --forward-secret or one line of --forward-secret-file");
+    if (!secrets.empty() && secrets.front().empty())
+        throw usage_error("--forward-secret: a secret must not be empty");
     if (!secrets.empty()) o.receiver.forward_secret = secrets.front();
     o.receiver.forward_timeout = std::chrono::seconds(o.forward_timeout_seconds);
 }
@@ -321,7 +324,9 @@ int serve(serve_options& o) {
     std::optional<log_queue> forward_lines;
     if (!o.quiet) {
         forward_lines.emplace([](std::string_view line) { write_line(STDOUT_FILENO, line); });
-        settings.forward.report = [&lines = *forward_lines](std::string line) { lines.push(std::move(line)); };
+        settings.forward.report = [&lines = *forward_lines](std::string line) {
+            lines.push(std::move(line));
+        };
     }
     const bool token_in_url = settings.admin.token && !o.admin_token_file;
     std::optional<receiver_state> state;

@@ -56,7 +56,8 @@ std::optional<aq::http_url> check_forward(json_reader& r, const aq::mock_respons
     const auto& forward = response.forward();
     if (!forward) return std::nullopt;
     const std::string given_by_target = "a forward answers with the target's status, headers and body";
-    if (response.status() != aq::mock_response().status()) r.fail_at("status", error::conflicting_members, given_by_target);
+    if (response.status() != aq::mock_response().status())
+        r.fail_at("status", error::conflicting_members, given_by_target);
     if (!response.headers().empty()) r.fail_at("headers", error::conflicting_members, given_by_target);
     if (const auto member = body_member(response.body()); !member.empty())
         r.fail_at(member, error::conflicting_members, given_by_target);

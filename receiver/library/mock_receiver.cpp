@@ -22,8 +22,10 @@ forward_settings forward_settings_of(aq::mock_receiver_options& options) {
         throw std::invalid_argument("mock_receiver_options::forward_" + problem);
     };
     if (options.forward_to)
-        if (const auto url = aq::parse_http_url(*options.forward_to); !url) refuse("to: " + url.error().detail);
-    if (options.forward_secret && options.forward_secret->empty()) refuse("secret: a secret must not be empty");
+        if (const auto url = aq::parse_http_url(*options.forward_to); !url)
+            refuse("to: " + url.error().detail);
+    if (options.forward_secret && options.forward_secret->empty())
+        refuse("secret: a secret must not be empty");
     if (options.forward_timeout.count() < 1 || options.forward_timeout.count() > max_forward_timeout_ms)
         refuse("timeout: must be from 1 to " + std::to_string(max_forward_timeout_ms) + " ms");
     forward_settings forward;

@@ -40,10 +40,12 @@ std::vector<std::string> connection_options(const std::vector<aq::header_field>&
 bool is_hop_by_hop(std::string_view name, const std::vector<std::string>& named) {
     using aq::detail::iequals;
     constexpr std::string_view proxy = "proxy-";
-    for (const std::string_view hop : {"Connection", "Keep-Alive", "TE", "Trailer", "Transfer-Encoding", "Upgrade"})
+    for (const std::string_view hop :
+         {"Connection", "Keep-Alive", "TE", "Trailer", "Transfer-Encoding", "Upgrade"})
         if (iequals(name, hop)) return true;
     return (name.size() > proxy.size() && iequals(name.substr(0, proxy.size()), proxy)) ||
-           std::any_of(named.begin(), named.end(), [&](const std::string& option) { return iequals(name, option); });
+           std::any_of(named.begin(), named.end(),
+                       [&](const std::string& option) { return iequals(name, option); });
 }
 
 bool is_signature_header(std::string_view name) {
@@ -63,8 +65,9 @@ class relay final : public pending_response, public std::enable_shared_from_this
     void start(const pending_context& where, std::function<void(response_ptr)> ready) override {
         ready_ = std::move(ready);
         executor_ = where.connection;
-        report("--> " + std::string(text_of(head().method_string())) + " " + valid_utf8(text_of(head().target())) +
-               " [" + std::string(to_string(delivery_.verification.status())) + "]");
+        report("--> " + std::string(text_of(head().method_string())) + " " +
+               valid_utf8(text_of(head().target())) + " [" +
+               std::string(to_string(delivery_.verification.status())) + "]");
         if (delivery_.delay.count() == 0) return send();
         delay_.emplace(executor_, delivery_.delay);
         delay_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
@@ -93,10 +96,11 @@ class relay final : public pending_response, public std::enable_shared_from_this
         aq::delivery_options options;
         options.timeout = delivery_.target.timeout.value_or(settings.timeout);
         options.max_response_body = settings.max_answer_body;
-        aq::async_send_request(executor_, outgoing_request(), options,
-                               net::bind_cancellation_slot(cancelled_.slot(), [self = shared_from_this()](aq::delivery sent) {
-                                   self->answered(std::move(sent));
-                               }));
+        aq::async_send_request(
+            executor_, outgoing_request(), options,
+            net::bind_cancellation_slot(cancelled_.slot(), [self = shared_from_this()](aq::delivery sent) {
+                self->answered(std::move(sent));
+            }));
     }
 
     /// The delivery as the target gets it: same method and body, at the target's path, with the
@@ -104,7 +108,9 @@ class relay final : public pending_response, public std::enable_shared_from_this
     /// X-Forwarded ones (this receiver's), and with a forward secret, signed again now.
     aq::http_request outgoing_request() {
         const auto& secret = state_.settings().forward.secret;
-        aq::http_request out{std::string(text_of(head().method_string())), delivery_.target.url, {},
+        aq::http_request out{std::string(text_of(head().method_string())),
+                             delivery_.target.url,
+                             {},
                              std::move(delivery_.request.body())}; // sent once: the body is not needed after
         out.headers.push_back({"Host", out.url.host_header()});
         for (auto& field : end_to_end(header_fields(head()))) {
@@ -122,7 +128,8 @@ class relay final : public pending_response, public std::enable_shared_from_this
         out.headers.push_back({"X-Forwarded-For", delivery_.source});
         out.headers.push_back({"X-Forwarded-Proto", "http"});
         if (secret) {
-            // The method the delivery came signed with (the one its verification found), All Quiet's for none.
+            // The method the delivery came signed with (the one its verification found), All Quiet's for
+            // none.
             const auto method = delivery_.verification.method.value_or(aq::signing_method::allquiet);
             const auto signed_headers = aq::sign_now(method, *secret, out.body);
             out.headers.push_back(signed_headers.signature);
@@ -138,13 +145,17 @@ class relay final : public pending_response, public std::enable_shared_from_this
         if (!sent.response) {
             const bool cancelled = sent.error == net::error::operation_aborted;
             leg.error = cancelled ? "cancelled before the target answered" : sent.error_detail;
-            return fail(cancelled ? 503 : sent.error == boost::beast::error::timeout ? 504 : 502, std::move(leg));
+            return fail(cancelled                                    ? 503
+                        : sent.error == boost::beast::error::timeout ? 504
+                                                                     : 502,
+                        std::move(leg));
         }
         leg.status = sent.response->status;
         leg.headers = sent.response->headers;
         leg.body = sent.response->body;
         if (sent.response->status < 200) { // 101: the connection would become another protocol's
-            leg.error = "the target answered " + std::to_string(sent.response->status) + ", which cannot be relayed";
+            leg.error =
+                "the target answered " + std::to_string(sent.response->status) + ", which cannot be relayed";
             return fail(502, std::move(leg));
         }
         const auto took = " (" + std::to_string(sent.duration.count() / 1000) + " ms)";
@@ -157,7 +168,8 @@ class relay final : public pending_response, public std::enable_shared_from_this
         const bool to_head = head().method() == http::verb::head;
         http_response out{static_cast<http::status>(answer.status), head().version()};
         for (const auto& field : end_to_end(std::move(answer.headers)))
-            if (to_head || !aq::detail::iequals(field.name, "Content-Length")) out.insert(field.name, field.value);
+            if (to_head || !aq::detail::iequals(field.name, "Content-Length"))
+                out.insert(field.name, field.value);
         out.body() = std::move(answer.body);
         out.keep_alive(head().keep_alive());
         if (!to_head) out.prepare_payload();
@@ -167,9 +179,11 @@ class relay final : public pending_response, public std::enable_shared_from_this
     /// No answer to relay: `status` with the reason, which `leg.error` gives.
     void fail(unsigned status, aq::journal_forward leg) {
         const std::string reason = *leg.error;
-        const auto answer = json_response(
-            status, json::object{{"error", "forward failed"}, {"reason", reason}, {"url", delivery_.target.shown_url}},
-            head());
+        const auto answer = json_response(status,
+                                          json::object{{"error", "forward failed"},
+                                                       {"reason", reason},
+                                                       {"url", delivery_.target.shown_url}},
+                                          head());
         finish(std::move(leg), answer, " (" + reason + ")");
     }
 
@@ -182,8 +196,8 @@ class relay final : public pending_response, public std::enable_shared_from_this
             entry.response.headers = header_fields(*answer);
             entry.response.body = answer->body();
         });
-        report("<-- " + std::to_string(answer->result_int()) + " " + std::string(text_of(head().method_string())) +
-               " " + delivery_.target.shown_url + note);
+        report("<-- " + std::to_string(answer->result_int()) + " " +
+               std::string(text_of(head().method_string())) + " " + delivery_.target.shown_url + note);
         std::exchange(ready_, nullptr)(std::move(answer));
     }
 

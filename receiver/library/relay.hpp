@@ -21,12 +21,12 @@ namespace aqhook {
 
 /// A delivery on its way to a forward target: what the relay needs of it.
 struct relayed_delivery {
-    http_request request;           ///< as it arrived, head and body
-    std::string source;             ///< its source address, sent as X-Forwarded-For
-    aq::verification verification;  ///< its signature's verdict, whose method it is signed again with
-    configured_forward target;      ///< where it goes
+    http_request request;               ///< as it arrived, head and body
+    std::string source;                 ///< its source address, sent as X-Forwarded-For
+    aq::verification verification;      ///< its signature's verdict, whose method it is signed again with
+    configured_forward target;          ///< where it goes
     std::chrono::milliseconds delay{0}; ///< how long the response waits before it is sent
-    std::uint64_t journal_id = 0;   ///< its journal entry, which records the forward's outcome
+    std::uint64_t journal_id = 0;       ///< its journal entry, which records the forward's outcome
 };
 
 /// The pending response that sends `delivery` on to its target and answers with the target's

@@ -209,8 +209,9 @@ handler_result forward(receiver_state& state, http_request& request, std::string
     handler_result result;
     result.verification = to_string(verified.status());
     result.journal_id = state.journal().append(std::move(entry));
-    result.decision = await_response{relay_delivery(
-        state, {std::move(forwarded), std::move(source), verified, *chosen.forward, chosen.delay, result.journal_id})};
+    result.decision =
+        await_response{relay_delivery(state, {std::move(forwarded), std::move(source), verified,
+                                              *chosen.forward, chosen.delay, result.journal_id})};
     return result;
 }
 

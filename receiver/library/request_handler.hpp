@@ -125,7 +125,6 @@ handler_result internal_error(const http_request& request);
 /// delivery whose answer is a forward (`forward_to`) is answered later, by a relay (relay.hpp).
 handler_result answer_delivery(receiver_state& state, http_request& request, std::string source);
 
-
 /// The fields of a message's head, in order, as the journal holds them.
 std::vector<aq::header_field> header_fields(const http::fields& fields);
 

@@ -123,7 +123,8 @@ using response_parser = boost::beast::http::response_parser<boost::beast::http::
 /// holding only its own copies and this.
 class resolution_handoff {
   public:
-    using receiver = std::function<void(std::vector<boost::asio::ip::tcp::endpoint>, boost::system::error_code)>;
+    using receiver =
+        std::function<void(std::vector<boost::asio::ip::tcp::endpoint>, boost::system::error_code)>;
 
     explicit resolution_handoff(receiver waiting) : waiting_(std::move(waiting)) {}
 
@@ -256,11 +257,11 @@ class exchange : public std::enable_shared_from_this<exchange> {
         handoff_.reset();
         if (ec) return finish(ec);
         endpoints_ = std::move(found);
-        boost::asio::async_connect(socket_, endpoints_,
-                                   [self = shared_from_this()](boost::system::error_code ec, const endpoint&) {
-                                       if (ec) return self->finish(ec);
-                                       self->connected();
-                                   });
+        boost::asio::async_connect(
+            socket_, endpoints_, [self = shared_from_this()](boost::system::error_code ec, const endpoint&) {
+                if (ec) return self->finish(ec);
+                self->connected();
+            });
     }
 
     /// The TLS handshake for https (certificate and host name checked unless turned off, SNI),
@@ -278,10 +279,11 @@ class exchange : public std::enable_shared_from_this<exchange> {
             context.set_verify_callback(ssl::host_name_verification(out_.request.url.host));
         auto& tls = tls_.emplace(socket_, context);
         SSL_set_tlsext_host_name(tls.native_handle(), out_.request.url.host.c_str());
-        tls.async_handshake(ssl::stream_base::client, [self = shared_from_this()](boost::system::error_code ec) {
-            if (ec) return self->finish(ec);
-            self->write(*self->tls_);
-        });
+        tls.async_handshake(ssl::stream_base::client,
+                            [self = shared_from_this()](boost::system::error_code ec) {
+                                if (ec) return self->finish(ec);
+                                self->write(*self->tls_);
+                            });
     }
 
     template <class Stream>
@@ -289,11 +291,12 @@ class exchange : public std::enable_shared_from_this<exchange> {
         // Written out by the SDK rather than by Beast's message serializer: its composed write,
         // instantiated for the TLS stream, was most of the compile time of every file that sends.
         message_ = http_request_text(out_.request, "\r\n");
-        boost::asio::async_write(stream, boost::asio::buffer(message_),
-                                 [self = shared_from_this(), &stream](boost::system::error_code ec, std::size_t) {
-                                     if (ec) return self->finish(ec);
-                                     self->read(stream);
-                                 });
+        boost::asio::async_write(
+            stream, boost::asio::buffer(message_),
+            [self = shared_from_this(), &stream](boost::system::error_code ec, std::size_t) {
+                if (ec) return self->finish(ec);
+                self->read(stream);
+            });
     }
 
     /// Reads an answer; past interim ones (100 Continue, 103 Early Hints: RFC 9110 §15.2), reads
@@ -330,17 +333,16 @@ class exchange : public std::enable_shared_from_this<exchange> {
         else if (ec && expired_)
             ec = boost::beast::error::timeout;
         out_.error = ec;
-        out_.duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
-                                                                              started_);
+        out_.duration = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - started_);
         if (ec)
             out_.error_detail = describe_transport_error(ec, options_);
         else
             out_.response = answer();
         boost::system::error_code ignored;
         socket_.close(ignored);
-        boost::asio::post(executor_, [done = std::move(done_), out = std::move(out_)]() mutable {
-            done(std::move(out));
-        });
+        boost::asio::post(
+            executor_, [done = std::move(done_), out = std::move(out_)]() mutable { done(std::move(out)); });
     }
 
     received_response answer() {
@@ -389,10 +391,12 @@ auto async_send_request(const boost::asio::any_io_executor& executor, http_reque
                         delivery_options options, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void(delivery)>(
         [](auto handler, const boost::asio::any_io_executor& on, http_request sent, delivery_options how) {
-            const boost::asio::cancellation_slot slot = boost::asio::get_associated_cancellation_slot(handler);
+            const boost::asio::cancellation_slot slot =
+                boost::asio::get_associated_cancellation_slot(handler);
             auto held = std::make_shared<decltype(handler)>(std::move(handler));
             std::make_shared<detail::exchange>(on, std::move(sent), std::move(how), [held](delivery done) {
-                std::move (*held)(std::move(done));
+                auto complete = std::move(*held);
+                std::move(complete)(std::move(done));
             })->start(slot);
         },
         token, executor, std::move(request), std::move(options));

@@ -109,7 +109,8 @@ class mock_response {
     /// and body); 502 or 504 when none comes within `timeout` (the receiver's forward timeout when
     /// empty). With `delay`, waits first; with `fault`, answers the fault and forwards nothing. No
     /// status, headers or body beside it: the target gives them.
-    mock_response& forward_to(std::string url, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+    mock_response& forward_to(std::string url,
+                              std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
     unsigned status() const noexcept { return status_; }
     const std::vector<header_field>& headers() const noexcept { return headers_; }
