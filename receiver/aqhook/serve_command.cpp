@@ -319,6 +319,8 @@ int serve(serve_options& o) {
     if (host_error) throw usage_error("--host: '" + host + "' is not an IP address");
     const auto& config_path = o.config;
     auto settings = settings_from(o);
+    // Before any thread starts, so that every thread inherits the mask and the signals reach sigwait.
+    const auto signals = take_signals();
     // The forward lines, each written whole by a thread of their own (a stuck standard output
     // stalls no I/O thread); made before the receiver, which uses them until it is gone.
     std::optional<log_queue> forward_lines;
@@ -339,7 +341,6 @@ int serve(serve_options& o) {
         throw usage_error(std::string(config_path ? "--config: " + *config_path : "configuration") + ": " +
                           e.what());
     }
-    const auto signals = take_signals();
     const auto options = server_options_from(o);
     std::optional<server> listener;
     try {
