@@ -2,6 +2,7 @@
 #include "http_client.hpp"
 #include "process.hpp"
 #include "test_support.hpp"
+#include "text_encoding.hpp"
 
 #include <allquiet/webhook/signature.hpp>
 
@@ -10,6 +11,9 @@
 #include <fstream>
 #include <future>
 #include <regex>
+#include <set>
+#include <sqlite3.h>
+#include <sys/stat.h>
 #include <thread>
 
 BOOST_AUTO_TEST_SUITE(test_aqhook_serve)
@@ -27,6 +31,45 @@ namespace http = test_support::http;
 namespace {
 
 const std::string aqhook = AQHOOK_PATH;
+
+/// A fresh path for a journal file in the tests' folder.
+std::string journal_path(const std::string& name) {
+    const auto path = test_support::temp_dir() + "/" + name;
+    std::remove(path.c_str());
+    return path;
+}
+
+/// aqhook serve on a journal file, with more options.
+std::vector<std::string> serve_on(const std::string& journal, std::vector<std::string> more = {}) {
+    std::vector<std::string> argv{aqhook, "serve", "--port", "0", "--quiet", "--journal-file", journal};
+    argv.insert(argv.end(), more.begin(), more.end());
+    return argv;
+}
+
+/// The receiver's journal, the newest first.
+json::array listing(std::uint16_t port) {
+    return json::parse(http_send(port, make_request(http::verb::get, "/_aqhook/requests")).response.body())
+        .as_array();
+}
+
+/// An entry's body, its exact bytes.
+std::string body_of(const json::value& entry) {
+    const std::string text(entry.at("body").as_string());
+    return entry.at("bodyEncoding") == "base64" ? aqhook::from_base64(text).value() : text;
+}
+
+/// Runs SQL on a database file, as another program would.
+void run_sql(const std::string& path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    BOOST_TEST_REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    char* problem = nullptr;
+    BOOST_TEST(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &problem) == SQLITE_OK,
+               (problem ? problem : ""));
+    sqlite3_free(problem);
+    sqlite3_close(db);
+}
+
+const std::string not_utf8("\xff\xfe\x00\x01 not UTF-8", 15);
 
 } // namespace
 
@@ -407,6 +450,155 @@ BOOST_AUTO_TEST_CASE(bad_forward_options_exit_2_naming_the_option) {
     for (const auto* option : {"--forward-to URL", "--forward-secret S", "--forward-secret-file FILE",
                                "--forward-timeout SECONDS"})
         BOOST_TEST(help.out.find(option) != std::string::npos, option);
+}
+
+BOOST_AUTO_TEST_CASE(a_journal_file_keeps_deliveries_and_their_ids_across_a_restart) {
+    const auto file = journal_path("restart.journal");
+    const std::vector<std::string> bodies{R"({"n":1})", not_utf8, "third"};
+    {
+        child_process server(serve_on(file));
+        const auto port = test_support::listening_port(server.read_line());
+        for (std::size_t i = 0; i < bodies.size(); ++i)
+            BOOST_TEST(
+                http_send(port, make_request(http::verb::post, "/hooks/" + std::to_string(i), bodies[i]))
+                    .response.result_int() == 200u);
+        server.signal(SIGTERM);
+        BOOST_TEST(server.wait() == 0);
+    }
+    struct stat info {};
+    BOOST_TEST_REQUIRE(::stat(file.c_str(), &info) == 0);
+    BOOST_TEST((info.st_mode & 0777) == 0600u); // it holds bodies and signatures
+
+    child_process server(serve_on(file));
+    const auto port = test_support::listening_port(server.read_line());
+    auto entries = listing(port);
+    BOOST_TEST_REQUIRE(entries.size() == 3u);
+    for (std::size_t i = 0; i < bodies.size(); ++i) {
+        const auto& entry = entries[2 - i];
+        BOOST_TEST(entry.at("id").as_string() == std::to_string(i + 1));
+        BOOST_TEST(entry.at("target").as_string() == "/hooks/" + std::to_string(i));
+        BOOST_TEST(body_of(entry) == bodies[i]);
+    }
+    BOOST_TEST(entries[1].at("bodyEncoding") == "base64");
+    http_send(port, make_request(http::verb::post, "/hooks/next", "4"));
+    BOOST_TEST(listing(port).at(0).at("id") == "4"); // ids go on after the file's
+    server.signal(SIGTERM);
+    BOOST_TEST(server.wait() == 0);
+    std::remove(file.c_str());
+}
+
+// Answers wait for their entries' commit: whatever got its answer is in the file, however the
+// receiver ends right after.
+BOOST_AUTO_TEST_CASE(every_answered_delivery_survives_a_sigkill) {
+    const auto file = journal_path("killed.journal");
+    constexpr int senders = 4, each = 25;
+    {
+        child_process server(serve_on(file));
+        const auto port = test_support::listening_port(server.read_line());
+        std::vector<std::future<int>> sent;
+        for (int s = 0; s < senders; ++s)
+            sent.push_back(std::async(std::launch::async, [port, s] {
+                int answered = 0;
+                for (int i = 0; i < each; ++i) {
+                    const auto target = "/k/" + std::to_string(s) + "/" + std::to_string(i);
+                    answered +=
+                        http_send(port, make_request(http::verb::post, target, "x")).response.result_int() ==
+                        200u;
+                }
+                return answered;
+            }));
+        for (auto& answered : sent)
+            BOOST_TEST(answered.get() == each);
+        server.signal(SIGKILL);
+        BOOST_TEST(server.wait() == 128 + SIGKILL);
+    }
+    child_process server(serve_on(file));
+    const auto port = test_support::listening_port(server.read_line());
+    std::set<std::string> targets;
+    for (const auto& entry : listing(port))
+        targets.insert(std::string(entry.at("target").as_string()));
+    BOOST_TEST(targets.size() == std::size_t(senders * each));
+    BOOST_TEST(targets.contains("/k/3/24"));
+    server.signal(SIGTERM);
+    BOOST_TEST(server.wait() == 0);
+    std::remove(file.c_str());
+}
+
+BOOST_AUTO_TEST_CASE(files_that_are_not_journals_are_refused_and_left_as_they_are) {
+    auto refused = [](const std::string& file, const std::string& reason) {
+        const auto before = test_support::slurp(file);
+        const auto run = run_process({aqhook, "serve", "--port", "0", "--journal-file", file});
+        BOOST_TEST(run.exit_code == 2);
+        BOOST_TEST(run.err.find("--journal-file: " + file + ": " + reason) != std::string::npos, run.err);
+        BOOST_TEST(test_support::slurp(file) == before, file << " changed");
+    };
+    const auto text = test_support::write_temp_file("notes.journal", "not a database\n");
+    refused(text, "is not an SQLite database");
+
+    const auto other = journal_path("other.db");
+    run_sql(other, "CREATE TABLE customers (name TEXT); INSERT INTO customers VALUES ('Ada')");
+    refused(other, "is an SQLite database but not a journal file (it holds table customers)");
+
+    const auto newer = journal_path("newer.journal");
+    child_process writer(serve_on(newer));
+    test_support::listening_port(writer.read_line());
+    writer.signal(SIGTERM);
+    BOOST_TEST(writer.wait() == 0);
+    run_sql(newer, "UPDATE aqhook_meta SET value = 2 WHERE key = 'format'");
+    refused(newer, "is a journal of format 2, newer than this aqhook reads (1)");
+
+    const auto folder =
+        run_process({aqhook, "serve", "--port", "0", "--journal-file", test_support::temp_dir()});
+    BOOST_TEST(folder.exit_code == 2);
+    BOOST_TEST(folder.err.find("is a folder") != std::string::npos, folder.err);
+    const auto nowhere =
+        run_process({aqhook, "serve", "--port", "0", "--journal-file", "/nonexistent/j.journal"});
+    BOOST_TEST(nowhere.exit_code == 2);
+    BOOST_TEST(nowhere.err.find(
+                   "--journal-file: /nonexistent/j.journal: cannot be created (No such file or directory)") !=
+                   std::string::npos,
+               nowhere.err);
+    for (const auto& path : {text, other, newer})
+        std::remove(path.c_str());
+}
+
+BOOST_AUTO_TEST_CASE(a_second_receiver_on_one_journal_file_is_refused) {
+    const auto file = journal_path("shared.journal");
+    child_process first(serve_on(file));
+    const auto port = test_support::listening_port(first.read_line());
+    const auto second = run_process(serve_on(file));
+    BOOST_TEST(second.exit_code == 2);
+    BOOST_TEST(second.err.find("--journal-file: " + file + ": is in use by another receiver") !=
+                   std::string::npos,
+               second.err);
+    BOOST_TEST(http_send(port, make_request(http::verb::post, "/still", "x")).response.result_int() == 200u);
+    BOOST_TEST(listing(port).size() == 1u);
+    first.signal(SIGTERM);
+    BOOST_TEST(first.wait() == 0);
+    std::remove(file.c_str());
+}
+
+BOOST_AUTO_TEST_CASE(journal_size_bounds_the_file_across_a_restart) {
+    const auto file = journal_path("bounded.journal");
+    auto run = [&](const std::string& size, int deliveries) {
+        child_process server(serve_on(file, {"--journal-size", size}));
+        const auto port = test_support::listening_port(server.read_line());
+        for (int i = 0; i < deliveries; ++i)
+            http_send(port, make_request(http::verb::post, "/b", "x"));
+        auto entries = listing(port);
+        server.signal(SIGTERM);
+        BOOST_TEST(server.wait() == 0);
+        return entries;
+    };
+    BOOST_TEST(run("5", 5).size() == 5u);
+    const auto smaller = run("2", 0);
+    BOOST_TEST_REQUIRE(smaller.size() == 2u);
+    BOOST_TEST(smaller[1].at("id") == "4");
+    const auto again = run("5", 1); // the file kept two: the first three are gone for good
+    BOOST_TEST_REQUIRE(again.size() == 3u);
+    BOOST_TEST(again[0].at("id") == "6");
+    BOOST_TEST(again[2].at("id") == "4");
+    std::remove(file.c_str());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

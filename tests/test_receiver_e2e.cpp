@@ -2,6 +2,7 @@
 #include <allquiet/webhook/mock_receiver.hpp>
 
 #include "http_client.hpp"
+#include "process.hpp"
 #include "test_support.hpp"
 
 #include <allquiet/webhook/patch.hpp>
@@ -523,6 +524,33 @@ BOOST_AUTO_TEST_CASE(scenarios_are_read_set_and_reset_in_process) {
     BOOST_TEST(receiver.set_scenario_state("retry", "failed once"));
     BOOST_TEST(!receiver.set_config(R"({"rules": [{"scenario": {"name": "retry"}, "respond": {}}]})"));
     BOOST_TEST(*receiver.scenario_state("retry") == "Started"); // a new configuration starts over
+}
+
+BOOST_AUTO_TEST_CASE(an_in_process_receiver_keeps_its_journal_in_a_file) {
+    const auto path = test_support::temp_dir() + "/in-process.journal";
+    std::remove(path.c_str());
+    aq::mock_receiver_options options;
+    options.journal_file = path;
+    {
+        aq::mock_receiver receiver("{}", options);
+        BOOST_TEST(http_send(receiver.port(), make_request(http::verb::post, "/first", "one"))
+                       .response.result_int() == 200u);
+    }
+    aq::mock_receiver again("{}", options);
+    const auto kept = again.journal();
+    BOOST_TEST_REQUIRE(kept.size() == 1u);
+    BOOST_TEST(kept[0].body == "one");
+    BOOST_TEST(kept[0].target == "/first");
+    http_send(again.port(), make_request(http::verb::post, "/second", "two"));
+    BOOST_TEST(again.journal().at(0).id == 2u);
+    // The file is this receiver's alone while it runs.
+    BOOST_CHECK_EXCEPTION(
+        aq::mock_receiver("{}", options), std::runtime_error, [&](const std::runtime_error& e) {
+            return std::string(e.what()) ==
+                   path + ": is in use by another receiver (or another program holds its lock)";
+        });
+    again.stop();
+    std::remove(path.c_str());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,7 +1,9 @@
 #include "request_handler.hpp"
 #include "admin_api.hpp"
+#include "text_encoding.hpp"
 
 #include "http_client.hpp"
+#include "process.hpp"
 #include "test_support.hpp"
 
 #include <allquiet/webhook/patch.hpp>
@@ -1006,6 +1008,137 @@ BOOST_AUTO_TEST_CASE(racing_deliveries_take_each_transition_once) {
     BOOST_TEST(pings.load() > 0);
     BOOST_TEST(pings.load() - pongs.load() == (away ? 1 : 0), pings.load()
                                                                   << " pings, " << pongs.load() << " pongs");
+}
+
+BOOST_AUTO_TEST_CASE(an_entry_reads_back_from_its_json) {
+    fixture f;
+    f.send(signed_delivery("/hooks/a?x=1"));
+    f.send(signed_delivery("/bad", aq::signing_method::aws, "other")); // invalid: 401
+    f.send(delivery("/binary", std::string("\xff\x00\xfe", 3)));       // unsigned, not UTF-8
+    for (const auto& entry : f.entries()) {
+        const auto written = aq::to_json(entry);
+        const auto read = aqhook::entry_from_json(written);
+        BOOST_TEST_REQUIRE(read.has_value(), read.error().message());
+        BOOST_TEST(json::serialize(aq::to_json(*read)) == json::serialize(written));
+        BOOST_TEST(read->body == entry.body);
+        BOOST_TEST(read->verification.error == entry.verification.error);
+        BOOST_TEST(read->response.status.value_or(0) == entry.response.status.value_or(0));
+    }
+    const auto unsigned_entry = aq::to_json(f.last()).as_object();
+    BOOST_TEST(unsigned_entry.at("bodyEncoding") == "base64");
+    auto without_body = unsigned_entry;
+    without_body.erase("body");
+    BOOST_TEST(aqhook::entry_from_json(without_body).error().message() ==
+               "/body: required member missing (a journal entry has it)");
+    auto bad_base64 = unsigned_entry;
+    bad_base64["body"] = "!!!!";
+    BOOST_TEST(aqhook::entry_from_json(bad_base64).error().pointer == "/body");
+    auto bad_status = unsigned_entry;
+    bad_status["verification"].as_object()["status"] = "maybe";
+    BOOST_TEST(aqhook::entry_from_json(bad_status).error().pointer == "/verification/status");
+    BOOST_TEST(!aqhook::entry_from_json(json::value("text")));
+}
+
+BOOST_AUTO_TEST_CASE(an_ndjson_listing_is_one_entry_a_line_oldest_first) {
+    fixture f("{}");
+    for (int i = 1; i <= 5; ++i)
+        f.send(delivery("/n/" + std::to_string(i), "x"));
+    const std::string binary("\xff\xfe\x00", 3);
+    f.send(delivery("/binary", binary));
+    auto listing = [&](const std::string& query) {
+        http_request request{http::verb::get, "/_aqhook/requests" + query, 11};
+        request.set(http::field::host, "localhost");
+        return f.send(request).response;
+    };
+    auto lines = [&](const std::string& query) {
+        const auto response = listing(query);
+        BOOST_TEST((*response)[http::field::content_type] == "application/x-ndjson");
+        std::vector<json::value> out;
+        std::string_view body = response->body();
+        BOOST_TEST(body.ends_with('\n'));
+        for (auto end = body.find('\n'); end != std::string_view::npos; end = body.find('\n')) {
+            out.push_back(json::parse(body.substr(0, end)));
+            body.remove_prefix(end + 1);
+        }
+        return out;
+    };
+    const auto all = lines("?format=ndjson");
+    BOOST_TEST_REQUIRE(all.size() == 6u);
+    for (std::size_t i = 0; i < all.size(); ++i)
+        BOOST_TEST(all[i].at("id").as_string() == std::to_string(i + 1));
+    BOOST_TEST(all[5].at("bodyEncoding") == "base64");
+    BOOST_TEST(*aqhook::from_base64(all[5].at("body").as_string()) == binary);
+    // Paging goes on from the last id read, the oldest first.
+    const auto page = lines("?format=ndjson&after=2&limit=2");
+    BOOST_TEST_REQUIRE(page.size() == 2u);
+    BOOST_TEST(page[0].at("id") == "3");
+    BOOST_TEST(page[1].at("id") == "4");
+    BOOST_TEST(listing("?format=ndjson&after=6")->body().empty());
+    BOOST_TEST(json::parse(listing("?format=json&limit=1")->body()).at(0).at("id") == "6");
+    BOOST_TEST(listing("?format=xml")->result_int() == 400u);
+}
+
+BOOST_AUTO_TEST_CASE(a_journal_file_holds_the_journal_from_one_state_to_the_next) {
+    const auto path = test_support::temp_dir() + "/handler.journal";
+    std::remove(path.c_str());
+    aqhook::receiver_settings settings;
+    settings.journal_file = path;
+    settings.journal.max_entries = 3;
+    {
+        fixture f("{}", settings);
+        for (int i = 1; i <= 4; ++i)
+            BOOST_TEST(f.send(delivery("/n/" + std::to_string(i), "x")).response->result_int() == 200u);
+        f.state.journal().mark_not_sent(4, "client gone before the answer");
+    }
+    {
+        fixture again("{}", settings);
+        const auto entries = again.entries();
+        BOOST_TEST_REQUIRE(entries.size() == 3u); // the fourth dropped the first, in the file too
+        BOOST_TEST(entries[0].id == 4u);
+        BOOST_TEST(entries[2].id == 2u);
+        BOOST_TEST(entries[0].response.not_sent.value_or("") == "client gone before the answer");
+        again.send(delivery("/n/5", "x"));
+        BOOST_TEST(again.last().id == 5u);
+        again.admin(http::verb::delete_, "/_aqhook/requests");
+    }
+    fixture cleared("{}", settings);
+    BOOST_TEST(cleared.entries().empty());
+    BOOST_TEST(cleared.state.journal().ids().second == 6u); // ids are never used twice
+    std::remove(path.c_str());
+}
+
+// With a journal file, a delivery's answer comes once its entry is committed, after its delay.
+BOOST_AUTO_TEST_CASE(with_a_journal_file_an_answer_waits_for_its_commit) {
+    const auto path = test_support::temp_dir() + "/committed.journal";
+    std::remove(path.c_str());
+    aqhook::receiver_settings settings;
+    settings.journal_file = path;
+    fixture f(R"({"rules": [{"match": {"path": "/slow"}, "respond": {"status": 202, "delayMs": 200}}]})",
+              settings);
+    for (const std::string target : {"/now", "/slow"}) {
+        auto request = delivery(target, "x");
+        const auto result = handle_request(f.state, request, "127.0.0.1");
+        BOOST_TEST_REQUIRE(std::holds_alternative<aqhook::await_response>(result.decision));
+        boost::asio::io_context io;
+        const boost::asio::any_io_executor executor = io.get_executor();
+        aqhook::response_ptr answer;
+        const auto committed_first = std::make_shared<bool>(false);
+        const auto started = std::chrono::steady_clock::now();
+        std::get<aqhook::await_response>(result.decision)
+            .pending->start({executor, executor}, [&](aqhook::response_ptr r) {
+                answer = std::move(r);
+                // Called at once when the entry is committed already.
+                f.state.journal().when_committed(result.journal_id,
+                                                 [committed_first] { *committed_first = true; });
+            });
+        io.run();
+        BOOST_TEST_REQUIRE(answer);
+        BOOST_TEST(*committed_first);
+        BOOST_TEST(answer->result_int() == (target == "/slow" ? 202u : 200u));
+        if (target == "/slow")
+            BOOST_TEST((std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(200)));
+    }
+    std::remove(path.c_str());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "config_checks.hpp"
 #include "log_queue.hpp"
+#include "journal_file.hpp"
 #include "receiver_options.hpp"
 
 #include <allquiet/webhook/address_list.hpp>
@@ -124,6 +125,11 @@ void declare_journal_and_admin_options(CLI::App& command, serve_options& o) {
         ->type_name("BYTES")
         ->check(CLI::Range(std::size_t{1} << 16, std::size_t{1} << 40))
         ->capture_default_str();
+    command
+        .add_option("--journal-file", o.receiver.journal_file,
+                    "keep the journal in this SQLite file too (created when absent), across restarts "
+                    "and crashes: each answer waits until its delivery is committed")
+        ->type_name("FILE");
     command
         .add_option("--admin-host", o.receiver.admin_hosts,
                     "a host name admin requests may use besides IP addresses and localhost (repeatable)")
@@ -340,6 +346,8 @@ int serve(serve_options& o) {
     } catch (const aq::input_exception& e) {
         throw usage_error(std::string(config_path ? "--config: " + *config_path : "configuration") + ": " +
                           e.what());
+    } catch (const journal_file_error& e) {
+        throw usage_error(std::string("--journal-file: ") + e.what());
     }
     const auto options = server_options_from(o);
     std::optional<server> listener;

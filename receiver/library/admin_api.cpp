@@ -147,18 +147,35 @@ void append_entry(std::string& out, const aq::journal_entry& entry) {
                         [&](json::string_view piece) { out.append(piece.data(), piece.size()); });
 }
 
-/// `[entry, ...]`, `length` bytes long. The entries are measured first (they are immutable), so
+/// How a listing writes its entries: a JSON array, or NDJSON (one entry a line, the oldest first:
+/// an export, which `aqhook journal replay` reads).
+struct listing_format {
+    std::string_view open, between, after_each, close, content_type;
+
+    /// The length of a listing whose entries' texts are `entry_sizes` long, added up.
+    std::size_t length(std::size_t count, std::size_t entry_sizes) const {
+        return open.size() + close.size() + entry_sizes + count * after_each.size() +
+               (count > 0 ? (count - 1) * between.size() : 0);
+    }
+};
+
+constexpr listing_format json_listing{"[", ",", "", "]", "application/json"};
+constexpr listing_format ndjson_listing{"", "", "\n", "", "application/x-ndjson"};
+
+/// The listing, `length` bytes long. The entries are measured first (they are immutable), so
 /// that the text is allocated once at its size: built whole, or growing, a listing would hold two
 /// or three times its size at its peak.
-std::string serialize_entries(const std::vector<journal_entry_ptr>& entries, std::size_t length) {
+std::string serialize_entries(const std::vector<journal_entry_ptr>& entries, std::size_t length,
+                              const listing_format& format) {
     std::string out;
     out.reserve(length);
-    out += '[';
-    for (const auto& entry : entries) {
-        if (out.size() > 1) out += ',';
-        append_entry(out, *entry);
+    out += format.open;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        if (i > 0) out += format.between;
+        append_entry(out, *entries[i]);
+        out += format.after_each;
     }
-    out += ']';
+    out += format.close;
     return out;
 }
 
@@ -194,23 +211,27 @@ response_ptr entry_response(const http_request& request, receiver_state& state,
     return held_against(budget, length, json_text_response(200, std::move(text), request));
 }
 
-/// The entries of `page`, newest first, as many as the listing budget has room for
+/// The entries of `page` in its order, as many as the listing budget has room for
 /// (`X-Aqhook-Truncated: true` when fewer than the page holds); 503 when it has room for none.
-response_ptr listing_response(const http_request& request, receiver_state& state, const journal_page& page) {
+response_ptr listing_response(const http_request& request, receiver_state& state, const journal_page& page,
+                              const listing_format& format = json_listing) {
     const auto [oldest, next] = state.journal().ids();
     auto entries = state.journal().list(page);
     const auto& budget = state.listings();
     const std::size_t room = budget->total() - std::min(budget->total(), budget->held());
-    std::size_t length = 2, fitting = 0; // "[" and "]", the entries and the commas between them
+    std::size_t length = format.length(0, 0), fitting = 0, entry_sizes = 0;
     for (; fitting < entries.size(); ++fitting) {
-        const std::size_t size = text_size(*entries[fitting]) + (fitting > 0);
-        if (fitting > 0 && length + size > room) break; // the newest is left to `take`
-        length += size;
+        const std::size_t sizes = entry_sizes + text_size(*entries[fitting]);
+        const std::size_t longer = format.length(fitting + 1, sizes);
+        if (fitting > 0 && longer > room) break; // the first is left to `take`
+        entry_sizes = sizes;
+        length = longer;
     }
     if (!entries.empty() && !budget->take(length)) return listings_busy(request, *budget);
     const bool truncated = fitting < entries.size();
     entries.resize(fitting);
-    auto response = json_text_response(200, serialize_entries(entries, length), request);
+    auto response = json_text_response(200, serialize_entries(entries, length, format), request);
+    response.set(http::field::content_type, format.content_type);
     // What a poller needs to drop what the journal dropped, and to notice a restart.
     response.set("X-Aqhook-Oldest-Id", std::to_string(oldest));
     response.set("X-Aqhook-Next-Id", std::to_string(next));
@@ -307,10 +328,13 @@ handler_result list_requests(const admin_call& call) {
     const auto before = call.query_number("before", UINT64_MAX, 1, UINT64_MAX);
     if (!limit || !after || !before)
         return call.error(400, "limit, after and before are whole numbers (limit from 1)");
-    const journal_page page{static_cast<std::size_t>(*limit), *after, *before};
-    return respond_later(
-        std::make_shared<worker_job>(call.request, [&state = call.state, page, request = http_request(call.request)] {
-            return listing_response(request, state, page);
+    const auto format_name = query_parameter(text_of(call.request.target()), "format").value_or("json");
+    if (format_name != "json" && format_name != "ndjson") return call.error(400, "format is json or ndjson");
+    const bool ndjson = format_name == "ndjson";
+    const journal_page page{static_cast<std::size_t>(*limit), *after, *before, ndjson};
+    return respond_later(std::make_shared<worker_job>(
+        call.request, [&state = call.state, page, ndjson, request = http_request(call.request)] {
+            return listing_response(request, state, page, ndjson ? ndjson_listing : json_listing);
         }));
 }
 

@@ -1,9 +1,13 @@
 #include "journal.hpp"
+#include "journal_file.hpp"
 #include "text_encoding.hpp"
+
+#include <allquiet/webhook/detail/json_io.hpp>
 
 #include <boost/json/object.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <utility>
 
 namespace allquiet::webhook {
@@ -82,7 +86,143 @@ std::size_t footprint(const std::vector<aq::header_field>& headers) {
 
 std::size_t footprint(const std::optional<std::string>& text) { return text ? text->size() : 0; }
 
+using aq::detail::json_reader;
+using aq::detail::json_scope;
+
+const boost::json::value& member(json_reader& r, const boost::json::object& object, std::string_view key) {
+    const auto* value = object.if_contains(key);
+    if (!value) r.fail_at(key, aq::error::missing_member, "a journal entry has it");
+    return *value;
+}
+
+const boost::json::object& object_at(json_reader& r, const boost::json::value& value) {
+    if (!value.is_object()) r.fail(aq::error::wrong_type, "expected an object");
+    return value.as_object();
+}
+
+template <class T>
+T read_member(json_reader& r, const boost::json::object& object, std::string_view key) {
+    T out{};
+    const auto& value = member(r, object, key);
+    json_scope at(r, key);
+    aq::detail::read_json(r, value, out);
+    return out;
+}
+
+std::uint64_t unsigned_member(json_reader& r, const boost::json::object& object, std::string_view key) {
+    const auto value = read_member<std::int64_t>(r, object, key);
+    if (value < 0) r.fail_at(key, aq::error::out_of_range, "not negative");
+    return static_cast<std::uint64_t>(value);
+}
+
+std::vector<aq::header_field> headers_from_json(json_reader& r, const boost::json::object& object,
+                                                std::string_view key) {
+    const auto& headers = member(r, object, key);
+    json_scope at(r, key);
+    std::vector<aq::header_field> out;
+    for (const auto& [name, value] : object_at(r, headers)) {
+        json_scope field(r, name);
+        if (!value.is_string()) r.fail(aq::error::wrong_type, "a header's value is a string");
+        out.push_back({std::string(name), std::string(value.as_string())});
+    }
+    return out;
+}
+
+/// The error whose message `text` is (`to_json` writes the message); a signature mismatch for a
+/// message no error of this version has.
+boost::system::error_code verification_error(std::string_view text) {
+    for (int code = 1; code <= static_cast<int>(aq::error::no_success_answer); ++code)
+        if (aq::webhook_category().message(code) == text)
+            return make_error_code(static_cast<aq::error>(code));
+    return make_error_code(aq::error::signature_mismatch);
+}
+
+aq::verification verification_from_json(json_reader& r, const boost::json::object& object) {
+    const auto& value = member(r, object, "verification");
+    json_scope at(r, "verification");
+    const auto& verified = object_at(r, value);
+    const auto status = aq::verification_status_from_string(read_member<std::string>(r, verified, "status"));
+    if (!status) r.fail_at("status", aq::error::unknown_value, "valid, invalid or unsigned");
+    aq::verification out;
+    if (const auto method = read_member<std::optional<std::string>>(r, verified, "method")) {
+        out.method = aq::signing_method_from_string(*method);
+        if (!out.method) r.fail_at("method", aq::error::unknown_value, "allquiet or aws");
+    }
+    const auto error = read_member<std::optional<std::string>>(r, verified, "error");
+    if (*status == aq::verification_status::unsigned_)
+        out.error = error ? verification_error(*error) : make_error_code(aq::error::no_secret);
+    else if (*status == aq::verification_status::invalid)
+        out.error = verification_error(error.value_or(""));
+    return out;
+}
+
+aq::journal_response response_from_json(json_reader& r, const boost::json::object& object) {
+    const auto& value = member(r, object, "response");
+    json_scope at(r, "response");
+    const auto& answer = object_at(r, value);
+    aq::journal_response out;
+    if (const auto status = unsigned_member(r, answer, "status")) out.status = static_cast<unsigned>(status);
+    out.headers = headers_from_json(r, answer, "headers");
+    out.body = read_member<std::string>(r, answer, "body");
+    if (const auto fault = read_member<std::optional<std::string>>(r, answer, "fault")) {
+        out.fault = aq::fault_from_string(*fault);
+        if (!out.fault) r.fail_at("fault", aq::error::unknown_value, "reset or timeout");
+    }
+    out.delay = std::chrono::milliseconds(unsigned_member(r, answer, "delayMs"));
+    out.not_sent = read_member<std::optional<std::string>>(r, answer, "notSent");
+    return out;
+}
+
+std::optional<aq::journal_forward> forward_from_json(json_reader& r, const boost::json::object& object) {
+    const auto* value = object.if_contains("forward");
+    if (!value || value->is_null()) return std::nullopt;
+    json_scope at(r, "forward");
+    const auto& leg = object_at(r, *value);
+    aq::journal_forward out;
+    out.url = read_member<std::string>(r, leg, "url");
+    out.request_headers = headers_from_json(r, leg, "requestHeaders");
+    if (const auto status = read_member<std::optional<std::int64_t>>(r, leg, "status"))
+        out.status = static_cast<unsigned>(*status);
+    out.headers = headers_from_json(r, leg, "headers");
+    out.body = read_member<std::string>(r, leg, "body");
+    out.duration = std::chrono::microseconds(unsigned_member(r, leg, "durationUs"));
+    out.error = read_member<std::optional<std::string>>(r, leg, "error");
+    return out;
+}
+
 } // namespace
+
+aq::result<aq::journal_entry> entry_from_json(const boost::json::value& json) {
+    return aq::detail::read_reporting_failure<aq::journal_entry>([&](json_reader& r, aq::journal_entry& out) {
+        const auto& entry = object_at(r, json);
+        const auto id = read_member<std::string>(r, entry, "id");
+        const auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), out.id);
+        if (ec != std::errc() || end != id.data() + id.size() || out.id == 0)
+            r.fail_at("id", aq::error::out_of_range, "a whole number from 1, in a string");
+        {
+            const auto& received_at = member(r, entry, "receivedAt");
+            json_scope at(r, "receivedAt");
+            out.received_at = aq::detail::read_value(r, received_at, std::type_identity<aq::timestamp>{});
+        }
+        out.remote_address = read_member<std::string>(r, entry, "remoteAddress");
+        out.method = read_member<std::string>(r, entry, "method");
+        out.target = read_member<std::string>(r, entry, "target");
+        out.headers = headers_from_json(r, entry, "headers");
+        out.body = read_member<std::string>(r, entry, "body");
+        const auto encoding = read_member<std::string>(r, entry, "bodyEncoding");
+        if (encoding == "base64") {
+            auto bytes = from_base64(out.body);
+            if (!bytes) r.fail_at("body", aq::error::wrong_type, "not base64");
+            out.body = std::move(*bytes);
+        } else if (encoding != "utf-8") {
+            r.fail_at("bodyEncoding", aq::error::unknown_value, "utf-8 or base64");
+        }
+        out.verification = verification_from_json(r, entry);
+        out.rule = read_member<std::optional<std::string>>(r, entry, "rule");
+        out.response = response_from_json(r, entry);
+        out.forward = forward_from_json(r, entry);
+    });
+}
 
 std::size_t footprint(const aq::journal_entry& entry) {
     std::size_t bytes = sizeof entry + entry.remote_address.size() + entry.method.size() +
@@ -95,17 +235,36 @@ std::size_t footprint(const aq::journal_entry& entry) {
     return bytes;
 }
 
+journal::journal(journal_limits limits, std::unique_ptr<journal_file> file)
+    : limits_(limits), file_(std::move(file)) {
+    if (!file_) return;
+    std::vector<stored> dropped;
+    next_id_ = file_->read([&](aq::journal_entry entry) {
+        keep(std::make_shared<const aq::journal_entry>(std::move(entry)), dropped);
+        dropped.clear();
+    });
+    if (!entries_.empty()) file_->drop_below(entries_.front().entry->id);
+    file_->start();
+}
+
+journal::~journal() = default;
+
+void journal::keep(journal_entry_ptr entry, std::vector<stored>& dropped) {
+    const std::size_t entry_bytes = footprint(*entry);
+    entries_.push_back({std::move(entry), entry_bytes});
+    bytes_ += entry_bytes;
+    drop_oldest_past_limits(dropped);
+}
+
 std::uint64_t journal::append(aq::journal_entry entry) {
-    const std::size_t entry_bytes = footprint(entry);
     std::vector<std::function<void()>> ready;
     std::vector<stored> dropped; // freed outside the lock
     std::uint64_t id;
     {
         std::lock_guard lock(mutex_);
         id = entry.id = next_id_++;
-        entries_.push_back({std::make_shared<const aq::journal_entry>(std::move(entry)), entry_bytes});
-        bytes_ += entry_bytes;
-        drop_oldest_past_limits(dropped);
+        keep(std::make_shared<const aq::journal_entry>(std::move(entry)), dropped);
+        if (file_) file_->insert(entries_.back().entry);
         for (auto it = waiters_.begin(); it != waiters_.end();) {
             if (entries_.size() < it->second.first) {
                 ++it;
@@ -121,6 +280,11 @@ std::uint64_t journal::append(aq::journal_entry entry) {
     return id;
 }
 
+void journal::when_committed(std::uint64_t id, std::function<void()> committed) {
+    if (!file_) return committed();
+    file_->when_committed(id, std::move(committed));
+}
+
 std::size_t journal::lower_bound(std::uint64_t id) const {
     const auto at = std::partition_point(entries_.begin(), entries_.end(),
                                          [&](const stored& s) { return s.entry->id < id; });
@@ -128,12 +292,15 @@ std::size_t journal::lower_bound(std::uint64_t id) const {
 }
 
 std::vector<journal_entry_ptr> journal::list(const journal_page& page) const {
-    std::vector<journal_entry_ptr> newest_first;
+    std::vector<journal_entry_ptr> out;
     std::lock_guard lock(mutex_);
     const std::size_t first = page.after == UINT64_MAX ? entries_.size() : lower_bound(page.after + 1);
-    for (std::size_t end = lower_bound(page.before); end > first && newest_first.size() < page.limit; --end)
-        newest_first.push_back(entries_[end - 1].entry);
-    return newest_first;
+    const std::size_t end = std::max(first, lower_bound(page.before));
+    const std::size_t count = std::min(page.limit, end - first);
+    out.reserve(count);
+    for (std::size_t i = 0; i < count; ++i)
+        out.push_back(entries_[page.oldest_first ? first + i : end - 1 - i].entry);
+    return out;
 }
 
 journal_entry_ptr journal::find(std::uint64_t id) const {
@@ -144,11 +311,13 @@ journal_entry_ptr journal::find(std::uint64_t id) const {
 }
 
 void journal::drop_oldest_past_limits(std::vector<stored>& dropped) {
+    const std::size_t before = dropped.size();
     while (entries_.size() > 1 && (entries_.size() > limits_.max_entries || bytes_ > limits_.max_bytes)) {
         bytes_ -= entries_.front().bytes;
         dropped.push_back(std::move(entries_.front()));
         entries_.pop_front();
     }
+    if (file_ && dropped.size() > before) file_->drop_below(entries_.front().entry->id);
 }
 
 void journal::amend(std::uint64_t id, const std::function<void(aq::journal_entry&)>& change) {
@@ -163,6 +332,7 @@ void journal::amend(std::uint64_t id, const std::function<void(aq::journal_entry
     bytes_ += amended_bytes - entries_[at].bytes;
     entries_[at].bytes = amended_bytes;
     replaced = std::exchange(entries_[at].entry, std::move(amended));
+    if (file_) file_->replace(entries_[at].entry);
     drop_oldest_past_limits(dropped);
 }
 
@@ -190,6 +360,7 @@ void journal::clear() {
     std::lock_guard lock(mutex_);
     dropped.swap(entries_);
     bytes_ = 0;
+    if (file_) file_->clear();
 }
 
 std::uint64_t journal::notify_at(std::size_t count, std::function<void()> callback) {

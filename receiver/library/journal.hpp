@@ -1,5 +1,7 @@
 // The journal of deliveries: bounded in entries and in bytes, safe to use from many threads, and
-// able to tell a waiter when it holds enough entries.
+// able to tell a waiter when it holds enough entries. With a journal file (journal_file.hpp) the
+// journal in memory stays what every reader reads; the file is written through, and read into
+// memory at start.
 #pragma once
 
 #include <allquiet/webhook/mock_receiver.hpp>
@@ -30,22 +32,41 @@ struct journal_limits {
     std::size_t max_bytes = aq::mock_receiver_options{}.journal_max_bytes;
 };
 
-/// Which entries a listing wants: at most `limit`, the newest first, of those whose id is above
-/// `after` and below `before`.
+/// Which entries a listing wants: at most `limit`, the newest first (or the oldest first), of
+/// those whose id is above `after` and below `before`.
 struct journal_page {
     std::size_t limit = SIZE_MAX;
     std::uint64_t after = 0;
     std::uint64_t before = UINT64_MAX;
+    bool oldest_first = false;
 };
 
 /// About the memory an entry holds: its strings and their headers.
 std::size_t footprint(const aq::journal_entry& entry);
 
+/// The entry that `aq::to_json` wrote, read back: the journal file and NDJSON exports hold that
+/// JSON. What `to_json` does not keep stays as it wrote it: header names in lower case, repeated
+/// headers as one, text that was not UTF-8 in headers and answers with U+FFFD in its place, and
+/// of a verification its status, method and error.
+aq::result<aq::journal_entry> entry_from_json(const boost::json::value& json);
+
+class journal_file;
+
 class journal {
   public:
-    explicit journal(journal_limits limits) : limits_(limits) {}
+    /// A journal in memory alone, or kept in `file` too: its entries are read from it first
+    /// (those past the limits dropped from it), and ids go on after the file's.
+    explicit journal(journal_limits limits, std::unique_ptr<journal_file> file = nullptr);
+    ~journal();
 
     const journal_limits& limits() const { return limits_; }
+
+    /// Whether a journal file keeps the entries (`--journal-file`).
+    bool durable() const { return file_ != nullptr; }
+
+    /// Calls `committed` once entry `id` is in the journal file (or was dropped before it got
+    /// there), from the file's writer thread or at once; at once without a file.
+    void when_committed(std::uint64_t id, std::function<void()> committed);
 
     /// Stores an entry under the next id and returns the id.
     std::uint64_t append(aq::journal_entry entry);
@@ -62,7 +83,8 @@ class journal {
     std::vector<journal_entry_ptr> list(const journal_page& page = {}) const;
     journal_entry_ptr find(std::uint64_t id) const;
     /// The id of the oldest entry held (the next id when there is none), and the id the next
-    /// entry will get: ids grow for as long as the journal lives, clearing included.
+    /// entry will get: ids grow for as long as the journal lives, clearing included, and with a
+    /// journal file across restarts.
     std::pair<std::uint64_t, std::uint64_t> ids() const;
     std::size_t size() const;
     std::size_t bytes() const;
@@ -89,9 +111,12 @@ class journal {
 
     /// The position of the first entry whose id is at least `id`.
     std::size_t lower_bound(std::uint64_t id) const;
-    /// Drops the oldest entries while a limit is passed, keeping the newest; the caller holds the
-    /// lock and frees `dropped` after it.
+    /// Drops the oldest entries while a limit is passed, keeping the newest, from the journal file
+    /// too; the caller holds the lock and frees `dropped` after it.
     void drop_oldest_past_limits(std::vector<stored>& dropped);
+
+    /// Adds an entry whose id is set; drops the oldest past the limits into `dropped`.
+    void keep(journal_entry_ptr entry, std::vector<stored>& dropped);
 
     const journal_limits limits_;
     mutable std::mutex mutex_;
@@ -101,6 +126,7 @@ class journal {
     std::uint64_t next_id_ = 1;
     std::uint64_t next_waiter_ = 1;
     std::map<std::uint64_t, std::pair<std::size_t, std::function<void()>>> waiters_; // id -> count, callback
+    std::unique_ptr<journal_file> file_; // written under mutex_, so in the journal's order
 };
 
 } // namespace aqhook

@@ -45,6 +45,7 @@ receiver_settings settings_of(aq::mock_receiver_options& options) {
     settings.forward = forward_settings_of(options);
     settings.overrides.forward_to = std::move(options.forward_to);
     settings.journal = {options.journal_size, options.journal_max_bytes};
+    settings.journal_file = std::move(options.journal_file);
     settings.allowed_sources = std::move(options.allowed_sources);
     settings.trust_forwarded_for = options.trust_forwarded_for;
     settings.overrides.secrets = std::move(options.extra_secrets);

@@ -1,9 +1,11 @@
 #include "receiver_state.hpp"
+#include "journal_file.hpp"
 
 namespace aqhook {
 
 receiver_state::receiver_state(aq::mock_config config, receiver_settings settings)
-    : settings_(std::move(settings)), config_(load(std::move(config)).value()), journal_(settings_.journal),
+    : settings_(std::move(settings)), config_(load(std::move(config)).value()), journal_(settings_.journal,
+               settings_.journal_file ? std::make_unique<journal_file>(*settings_.journal_file) : nullptr),
       listings_(
           std::make_shared<listing_budget>(listing_budget::journal_multiple * settings_.journal.max_bytes)) {}
 

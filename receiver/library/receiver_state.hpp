@@ -89,6 +89,8 @@ struct forward_settings {
 /// What stays the same while the receiver runs, whatever the configuration.
 struct receiver_settings {
     journal_limits journal;
+    /// Where the journal is kept besides memory (journal_file.hpp); memory alone when empty.
+    std::optional<std::string> journal_file;
     std::optional<aq::address_list> allowed_sources;
     bool trust_forwarded_for = false;
     config_overrides overrides;

@@ -5,6 +5,8 @@
 
 #include <allquiet/webhook/patch.hpp>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -27,9 +29,68 @@ response_ptr json_response(unsigned status, const json::value& body, const http_
     return std::make_shared<const http_response>(json_text_response(status, json::serialize(body), request));
 }
 
+namespace {
+
+/// A delivery's answer held until its journal entry is in the journal file, then for what is left
+/// of its delay: an answered delivery is never lost, even if the process is killed. Cancelled
+/// (the server stops, the client is gone), it answers as soon as the entry is committed.
+class committed_answer final : public pending_response,
+                               public std::enable_shared_from_this<committed_answer> {
+  public:
+    committed_answer(aqhook::journal& journal, std::uint64_t id, send_response answer)
+        : journal_(journal), id_(id), answer_(std::move(answer)),
+          due_(std::chrono::steady_clock::now() + answer_.delay) {}
+
+    // Everything but the journal's callback runs on the connection's executor; that callback
+    // posts there first, and until then counts as the executor's work.
+    void start(const pending_context& where, std::function<void(response_ptr)> ready) override {
+        ready_ = std::move(ready);
+        delay_.emplace(where.connection);
+        journal_.when_committed(
+            id_, [self = shared_from_this(),
+                  connection = boost::asio::prefer(where.connection,
+                                                   boost::asio::execution::outstanding_work.tracked)] {
+                boost::asio::post(connection, [self] { self->committed(); });
+            });
+    }
+
+    void cancel() override {
+        cancelled_ = true;
+        if (committed_) answer();
+    }
+
+  private:
+    void committed() {
+        committed_ = true;
+        if (cancelled_ || std::chrono::steady_clock::now() >= due_) return answer();
+        delay_->expires_at(due_);
+        delay_->async_wait([self = shared_from_this()](boost::system::error_code) { self->answer(); });
+    }
+
+    void answer() {
+        if (!ready_) return; // answered already
+        delay_->cancel();
+        std::exchange(ready_, nullptr)(answer_.response);
+    }
+
+    aqhook::journal& journal_;
+    std::uint64_t id_;
+    send_response answer_;
+    std::chrono::steady_clock::time_point due_;
+    std::function<void(response_ptr)> ready_;
+    std::optional<boost::asio::steady_timer> delay_;
+    bool committed_ = false, cancelled_ = false;
+};
+
+} // namespace
+
 handler_result handle_request(receiver_state& state, http_request& request, std::string source) {
     if (is_admin_target(request.target())) return handle_admin(state, request);
-    return answer_delivery(state, request, std::move(source));
+    auto result = answer_delivery(state, request, std::move(source));
+    if (auto* answer = std::get_if<send_response>(&result.decision); answer && state.journal().durable())
+        result.decision = await_response{
+            std::make_shared<committed_answer>(state.journal(), result.journal_id, std::move(*answer))};
+    return result;
 }
 
 std::string source_address(const receiver_settings& settings, const http::fields& head, std::string_view peer) {

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -89,6 +90,28 @@ inline std::string base64(std::string_view bytes) {
             reinterpret_cast<const unsigned char*>(part.data()), static_cast<int>(part.size())));
     }
     out.resize(written);
+    return out;
+}
+
+/// The bytes of standard, padded base64 text; nothing when it is not that.
+inline std::optional<std::string> from_base64(std::string_view text) {
+    if (text.size() % 4 != 0) return std::nullopt;
+    const std::size_t padding = text.ends_with("==") ? 2 : text.ends_with('=') ? 1 : 0;
+    if (text.substr(0, text.size() - padding)
+            .find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") !=
+        std::string_view::npos)
+        return std::nullopt;
+    std::string out(text.size() / 4 * 3, '\0');
+    // In pieces of whole groups: EVP_DecodeBlock takes an int length.
+    constexpr std::size_t piece = 4 * (1 << 20);
+    std::size_t written = 0;
+    for (std::size_t from = 0; from < text.size(); from += piece) {
+        const auto part = text.substr(from, piece);
+        written += static_cast<std::size_t>(EVP_DecodeBlock(
+            reinterpret_cast<unsigned char*>(out.data() + written),
+            reinterpret_cast<const unsigned char*>(part.data()), static_cast<int>(part.size())));
+    }
+    out.resize(written - padding); // EVP_DecodeBlock counts the padding as zero bytes
     return out;
 }
 

@@ -43,6 +43,12 @@ struct mock_receiver_options {
     std::size_t journal_size = 1000;
     /// The journal's memory budget: past it the oldest entries are dropped (the newest stays).
     std::size_t journal_max_bytes = 64 << 20;
+    /// An SQLite file that keeps the journal across restarts and crashes (`aqhook serve
+    /// --journal-file`): its entries are read at start and ids go on after them, and each
+    /// answer waits until its entry is committed. Created (mode 0600) when absent. The
+    /// constructor throws `std::runtime_error`, leaving the file as it was, for a file that is
+    /// not a journal, a journal of a newer format, or one that another receiver holds.
+    std::optional<std::string> journal_file;
     std::size_t max_body = 1 << 20;
     std::chrono::milliseconds read_timeout = std::chrono::seconds(30);
     unsigned threads = 2;

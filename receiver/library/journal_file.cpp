@@ -1,0 +1,353 @@
+#include "journal_file.hpp"
+
+#include <allquiet/webhook/detail/json_io.hpp>
+
+#include <boost/json/serialize.hpp>
+
+#include <sqlite3.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <set>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace aqhook {
+
+namespace {
+
+/// How long the writer waits before it tries again to commit what a failed commit left.
+constexpr auto retry_delay = std::chrono::milliseconds(500);
+
+/// The first 16 bytes of every SQLite database file.
+constexpr std::string_view sqlite_header{"SQLite format 3\0", 16};
+
+using statement = std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)>;
+
+/// An SQLite call that failed, with SQLite's message.
+struct sqlite_failure {
+    int code;
+    std::string message;
+};
+
+void check(sqlite3* db, int code) {
+    if (code != SQLITE_OK && code != SQLITE_ROW && code != SQLITE_DONE)
+        throw sqlite_failure{code, sqlite3_errmsg(db)};
+}
+
+statement prepare(sqlite3* db, std::string_view sql) {
+    sqlite3_stmt* prepared = nullptr;
+    check(db, sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &prepared, nullptr));
+    return statement(prepared, &sqlite3_finalize);
+}
+
+/// Steps `s` once: whether it gave a row.
+bool step(sqlite3* db, const statement& s) {
+    const int code = sqlite3_step(s.get());
+    check(db, code);
+    return code == SQLITE_ROW;
+}
+
+std::string text_column(sqlite3_stmt* s, int column) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, column));
+    return text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(s, column)))
+                : std::string();
+}
+
+/// A line on standard error, written whole with write(2) as the receiver's log lines are.
+void report(const boost::json::object& event) {
+    const std::string line = boost::json::serialize(event) + "\n";
+    for (std::size_t written = 0; written < line.size();) {
+        const auto n = ::write(STDERR_FILENO, line.data() + written, line.size() - written);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;
+        written += static_cast<std::size_t>(n);
+    }
+}
+
+/// The folder a path names its file in.
+std::string folder_of(const std::string& path) {
+    const auto slash = path.rfind('/');
+    if (slash == std::string::npos) return ".";
+    return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+/// Refuses, before SQLite opens it, what it could not use without changing it. Creates the file
+/// (0600: it holds bodies and signatures) when absent; returns whether it did.
+bool check_or_create(const std::string& path, journal_file::when_absent absent) {
+    auto refuse = [&](const std::string& why) -> bool { throw journal_file_error(path + ": " + why); };
+    struct stat info {};
+    bool created = false;
+    if (::stat(path.c_str(), &info) == 0) {
+        if (S_ISDIR(info.st_mode)) refuse("is a folder, not a journal file");
+        if (!S_ISREG(info.st_mode)) refuse("is not a regular file");
+        if (::access(path.c_str(), R_OK | W_OK) != 0)
+            refuse("cannot be read and written (" + std::string(std::strerror(errno)) + ")");
+        char header[sqlite_header.size()] = {};
+        std::ifstream(path, std::ios::binary).read(header, sizeof header);
+        if (info.st_size > 0 && std::string_view(header, sizeof header) != sqlite_header)
+            refuse("is not an SQLite database: not a journal file, left as it is");
+    } else if (errno == ENOENT) {
+        if (absent == journal_file::when_absent::refuse) refuse("no such file");
+        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0) refuse("cannot be created (" + std::string(std::strerror(errno)) + ")");
+        ::close(fd);
+        created = true;
+    } else {
+        refuse(std::strerror(errno));
+    }
+    // SQLite keeps the -wal file beside the database.
+    if (::access(folder_of(path).c_str(), W_OK) != 0) {
+        if (created) ::unlink(path.c_str());
+        refuse("its folder cannot be written (" + std::string(std::strerror(errno)) + ")");
+    }
+    return created;
+}
+
+} // namespace
+
+journal_file::journal_file(const std::string& path, when_absent absent) : path_(path) {
+    const bool created = check_or_create(path, absent);
+    try {
+        open();
+    } catch (const journal_file_error&) {
+        sqlite3_close_v2(std::exchange(db_, nullptr));
+        if (created) ::unlink(path.c_str());
+        throw;
+    }
+}
+
+void journal_file::open() {
+    auto refuse = [&](const std::string& why) { throw journal_file_error(path_ + ": " + why); };
+    try {
+        check(db_,
+              sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr));
+        // Held from the first read to the close: a second receiver on the file is refused.
+        execute("PRAGMA locking_mode=EXCLUSIVE");
+        const bool fresh = check_schema();
+        // A commit survives the process's crash, which is what answers wait for; a power loss
+        // may take the last commits back (docs/receiver.md).
+        if (const auto wal = prepare(db_, "PRAGMA journal_mode=WAL");
+            !step(db_, wal) || text_column(wal.get(), 0) != "wal")
+            refuse("SQLite cannot keep it in WAL mode");
+        execute("PRAGMA synchronous=NORMAL");
+        // Takes the write lock now, and keeps it.
+        execute("BEGIN IMMEDIATE");
+        if (fresh)
+            execute("CREATE TABLE aqhook_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+                    "CREATE TABLE aqhook_entries (id INTEGER PRIMARY KEY, entry TEXT NOT NULL);"
+                    "INSERT INTO aqhook_meta VALUES ('format', " +
+                    std::to_string(format) + "), ('next_id', 1)");
+        execute("COMMIT");
+    } catch (const sqlite_failure& failure) {
+        if (failure.code == SQLITE_BUSY || failure.code == SQLITE_LOCKED)
+            refuse("is in use by another receiver (or another program holds its lock)");
+        if (failure.code == SQLITE_NOTADB || failure.code == SQLITE_CORRUPT)
+            refuse("is not an SQLite database: not a journal file, left as it is (" + failure.message + ")");
+        refuse(failure.message);
+    }
+}
+
+bool journal_file::check_schema() {
+    auto refuse = [&](const std::string& why) { throw journal_file_error(path_ + ": " + why); };
+    const std::set<std::string> journal_tables{"aqhook_entries", "aqhook_meta"};
+    std::set<std::string> tables;
+    const auto schema =
+        prepare(db_, "SELECT type, name FROM sqlite_schema WHERE substr(name, 1, 7) <> 'sqlite_'");
+    while (step(db_, schema)) {
+        const auto name = text_column(schema.get(), 1);
+        if (text_column(schema.get(), 0) != "table" || !journal_tables.contains(name))
+            refuse("is an SQLite database but not a journal file (it holds " + text_column(schema.get(), 0) +
+                   " " + name + "), left as it is");
+        tables.insert(name);
+    }
+    if (tables.empty()) return true;
+    if (tables != journal_tables) refuse("is an SQLite database but not a journal file, left as it is");
+    const auto version = prepare(db_, "SELECT value FROM aqhook_meta WHERE key = 'format'");
+    if (!step(db_, version) || sqlite3_column_type(version.get(), 0) != SQLITE_INTEGER)
+        refuse("is an SQLite database but not a journal file (no format), left as it is");
+    const auto found = sqlite3_column_int64(version.get(), 0);
+    if (found > format)
+        refuse("is a journal of format " + std::to_string(found) + ", newer than this aqhook reads (" +
+               std::to_string(format) + "): left as it is");
+    if (found < 1)
+        refuse("is an SQLite database but not a journal file (format " + std::to_string(found) + ")");
+    return false;
+}
+
+journal_file::~journal_file() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    queued_.notify_all();
+    if (writer_.joinable()) writer_.join();
+    sqlite3_close_v2(db_); // checkpoints the WAL into the database and removes it
+}
+
+void journal_file::execute(const std::string& sql) {
+    check(db_, sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr));
+}
+
+std::uint64_t journal_file::read(const std::function<void(aq::journal_entry)>& each) {
+    auto refuse = [&](const std::string& why) { throw journal_file_error(path_ + ": " + why); };
+    try {
+        const auto next = prepare(db_, "SELECT value FROM aqhook_meta WHERE key = 'next_id'");
+        std::uint64_t next_id =
+            step(db_, next) ? static_cast<std::uint64_t>(sqlite3_column_int64(next.get(), 0)) : 1;
+        const auto rows = prepare(db_, "SELECT id, entry FROM aqhook_entries ORDER BY id");
+        while (step(db_, rows)) {
+            const auto id = static_cast<std::uint64_t>(sqlite3_column_int64(rows.get(), 0));
+            const auto text = text_column(rows.get(), 1);
+            auto json = aq::detail::parse_json_text(text);
+            auto entry = json ? entry_from_json(*json) : aq::result<aq::journal_entry>(json.error());
+            if (!entry)
+                refuse("entry " + std::to_string(id) + " is not a journal entry: " + entry.error().message());
+            if (entry->id != id)
+                refuse("entry " + std::to_string(id) + " holds the id " + std::to_string(entry->id));
+            each(std::move(*entry));
+            next_id = std::max(next_id, id + 1);
+        }
+        return next_id;
+    } catch (const sqlite_failure& failure) {
+        refuse(failure.message);
+    }
+    return 0; // not reached: refuse throws
+}
+
+void journal_file::start() {
+    writer_ = std::thread([this] { write_loop(); });
+}
+
+void journal_file::insert(journal_entry_ptr entry) {
+    const auto id = entry->id;
+    queue({change::kind::insert, std::move(entry), id});
+}
+
+void journal_file::replace(journal_entry_ptr entry) {
+    const auto id = entry->id;
+    queue({change::kind::replace, std::move(entry), id});
+}
+
+void journal_file::drop_below(std::uint64_t id) { queue({change::kind::drop_below, nullptr, id}); }
+
+void journal_file::clear() { queue({change::kind::clear, nullptr, 0}); }
+
+void journal_file::queue(change next) {
+    {
+        std::lock_guard lock(mutex_);
+        if (next.what == change::kind::insert) last_inserted_ = next.id;
+        queue_.push_back(std::move(next));
+    }
+    queued_.notify_one();
+}
+
+void journal_file::when_committed(std::uint64_t id, std::function<void()> committed) {
+    {
+        std::lock_guard lock(mutex_);
+        if (id > committed_through_) {
+            waiting_.emplace(id, std::move(committed));
+            return;
+        }
+    }
+    committed();
+}
+
+void journal_file::compact(std::vector<change>& batch) {
+    using kind = change::kind;
+    std::uint64_t removed_below = 0; // by the changes after the one looked at
+    std::vector<change> kept;
+    kept.reserve(batch.size());
+    for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
+        if (it->what == kind::clear) removed_below = UINT64_MAX;
+        if (it->what == kind::drop_below) removed_below = std::max(removed_below, it->id);
+        if ((it->what == kind::insert || it->what == kind::replace) && it->id < removed_below) continue;
+        kept.push_back(std::move(*it));
+    }
+    batch.assign(std::make_move_iterator(kept.rbegin()), std::make_move_iterator(kept.rend()));
+}
+
+void journal_file::write_loop() {
+    std::vector<change> batch; // taken from the queue, not yet committed
+    bool failing = false;
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        if (batch.empty()) queued_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (batch.empty() && queue_.empty()) return; // stopping, and all is written
+        std::move(queue_.begin(), queue_.end(), std::back_inserter(batch));
+        queue_.clear();
+        const auto through = last_inserted_;
+        lock.unlock();
+        compact(batch);
+        const auto problem = commit(batch, through);
+        lock.lock();
+        if (!problem.empty()) {
+            if (!std::exchange(failing, true))
+                report({{"event", "journal file not written"}, {"file", path_}, {"error", problem}});
+            if (stopping_) return; // tried once more: what is left is lost
+            queued_.wait_for(lock, retry_delay, [&] { return stopping_; });
+            continue;
+        }
+        if (std::exchange(failing, false)) report({{"event", "journal file written again"}, {"file", path_}});
+        batch.clear();
+        committed_through_ = through;
+        std::vector<std::function<void()>> answered;
+        const auto end = waiting_.upper_bound(through);
+        for (auto it = waiting_.begin(); it != end; ++it)
+            answered.push_back(std::move(it->second));
+        waiting_.erase(waiting_.begin(), end);
+        lock.unlock();
+        for (auto& committed : answered)
+            committed();
+        lock.lock();
+    }
+}
+
+std::string journal_file::commit(const std::vector<change>& batch, std::uint64_t through) {
+    try {
+        execute("BEGIN");
+        statement insert(nullptr, &sqlite3_finalize), replace(nullptr, &sqlite3_finalize),
+            drop(nullptr, &sqlite3_finalize);
+        auto run = [&](statement& s, std::string_view sql, std::uint64_t id, const journal_entry_ptr& entry) {
+            if (!s) s = prepare(db_, sql);
+            sqlite3_reset(s.get());
+            check(db_, sqlite3_bind_int64(s.get(), 1, static_cast<sqlite3_int64>(id)));
+            std::string text;
+            if (entry) {
+                text = boost::json::serialize(aq::to_json(*entry));
+                check(db_, sqlite3_bind_text(s.get(), 2, text.data(), static_cast<int>(text.size()),
+                                             SQLITE_STATIC));
+            }
+            step(db_, s);
+        };
+        for (const auto& c : batch) {
+            switch (c.what) {
+            case change::kind::insert:
+                run(insert, "INSERT INTO aqhook_entries (id, entry) VALUES (?1, ?2)", c.id, c.entry);
+                break;
+            case change::kind::replace:
+                run(replace, "UPDATE aqhook_entries SET entry = ?2 WHERE id = ?1", c.id, c.entry);
+                break;
+            case change::kind::drop_below:
+                run(drop, "DELETE FROM aqhook_entries WHERE id < ?1", c.id, nullptr);
+                break;
+            case change::kind::clear: execute("DELETE FROM aqhook_entries"); break;
+            }
+        }
+        const auto next_id =
+            prepare(db_, "UPDATE aqhook_meta SET value = max(value, ?1) WHERE key = 'next_id'");
+        check(db_, sqlite3_bind_int64(next_id.get(), 1, static_cast<sqlite3_int64>(through + 1)));
+        step(db_, next_id);
+        execute("COMMIT");
+        return {};
+    } catch (const sqlite_failure& failure) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        return failure.message;
+    }
+}
+
+} // namespace aqhook
