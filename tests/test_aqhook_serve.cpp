@@ -601,4 +601,88 @@ BOOST_AUTO_TEST_CASE(journal_size_bounds_the_file_across_a_restart) {
     std::remove(file.c_str());
 }
 
+// An NDJSON export, from a running receiver or from its file, replayed to another receiver:
+// the same deliveries, byte for byte, signed afresh or as recorded.
+BOOST_AUTO_TEST_CASE(an_exported_journal_replays_to_another_receiver) {
+    const auto file = journal_path("export.journal");
+    const std::vector<std::string> bodies{R"({"incident":1})", not_utf8, "plain text"};
+    std::string exported;
+    {
+        child_process source(serve_on(file, {"--secret", "old-secret"}));
+        const auto port = test_support::listening_port(source.read_line());
+        for (std::size_t i = 0; i < bodies.size(); ++i) {
+            auto request = make_request(http::verb::post, "/hooks/" + std::to_string(i) + "?q=1", bodies[i]);
+            request.set(http::field::content_type, "application/octet-stream");
+            sign_request(request, aq::signing_method::allquiet, "old-secret");
+            BOOST_TEST(http_send(port, request).response.result_int() == 200u);
+        }
+        exported =
+            http_send(port, make_request(http::verb::get, "/_aqhook/requests?format=ndjson")).response.body();
+        source.signal(SIGTERM);
+        BOOST_TEST(source.wait() == 0);
+    }
+    const auto from_file = run_process({aqhook, "journal", "export", "--journal-file", file});
+    BOOST_TEST(from_file.exit_code == 0, from_file.err);
+    BOOST_TEST(from_file.out == exported);
+    const auto export_path = test_support::write_temp_file("export.ndjson", exported);
+
+    auto replay_to = [&](std::vector<std::string> receiver_options, std::vector<std::string> replay_options) {
+        receiver_options.insert(receiver_options.begin(), {aqhook, "serve", "--port", "0", "--quiet"});
+        child_process target(receiver_options);
+        const auto port = test_support::listening_port(target.read_line());
+        std::vector<std::string> argv{aqhook,
+                                      "journal",
+                                      "replay",
+                                      "--file",
+                                      export_path,
+                                      "--url",
+                                      "http://127.0.0.1:" + std::to_string(port) + "/"};
+        argv.insert(argv.end(), replay_options.begin(), replay_options.end());
+        const auto replayed = run_process(argv);
+        BOOST_TEST(replayed.exit_code == 0, replayed.out << replayed.err);
+        BOOST_TEST(replayed.out.find("#2 POST http://127.0.0.1:" + std::to_string(port) +
+                                     "/hooks/1?q=1 -> 200") != std::string::npos,
+                   replayed.out);
+        auto entries = listing(port);
+        target.signal(SIGTERM);
+        BOOST_TEST(target.wait() == 0);
+        BOOST_TEST_REQUIRE(entries.size() == bodies.size());
+        for (std::size_t i = 0; i < bodies.size(); ++i) {
+            const auto& entry = entries[bodies.size() - 1 - i];
+            BOOST_TEST(body_of(entry) == bodies[i]);
+            BOOST_TEST(entry.at("target").as_string() == "/hooks/" + std::to_string(i) + "?q=1");
+            BOOST_TEST(entry.at("headers").at("content-type") == "application/octet-stream");
+            BOOST_TEST(entry.at("verification").at("status") == "valid", entry);
+        }
+    };
+    replay_to({"--secret", "new-secret"}, {"--signing-method", "allquiet", "--secret", "new-secret"});
+    replay_to({"--secret", "old-secret", "--no-tolerance"}, {"--as-recorded"});
+
+    const auto neither =
+        run_process({aqhook, "journal", "replay", "--file", export_path, "--url", "http://127.0.0.1:1"});
+    BOOST_TEST(neither.exit_code == 2);
+    BOOST_TEST(neither.err.find("--as-recorded") != std::string::npos, neither.err);
+    const auto nobody = run_process(
+        {aqhook, "journal", "replay", "--file", export_path, "--url", "http://127.0.0.1:1", "--as-recorded"});
+    BOOST_TEST(nobody.exit_code == 1); // nothing listens there
+    BOOST_TEST(nobody.out.find("#1 POST http://127.0.0.1:1/hooks/0?q=1 -> error: ") != std::string::npos,
+               nobody.out);
+    const auto broken = test_support::write_temp_file("broken.ndjson", exported + "{\"id\": 1}\n");
+    const auto bad_line = run_process(
+        {aqhook, "journal", "replay", "--file", broken, "--url", "http://127.0.0.1:1", "--as-recorded"});
+    BOOST_TEST(bad_line.exit_code == 2);
+    BOOST_TEST(bad_line.err.find("line 4 is not a journal entry") != std::string::npos, bad_line.err);
+    BOOST_TEST(bad_line.out.empty()); // a bad file sends nothing
+    const auto endless = run_process(
+        {aqhook, "journal", "replay", "--file", "/dev/zero", "--url", "http://127.0.0.1:1", "--as-recorded"});
+    BOOST_TEST(endless.exit_code == 2);
+    BOOST_TEST(endless.err.find("/dev/zero: line 1 is longer than 256 MiB") != std::string::npos,
+               endless.err);
+    const auto missing = run_process({aqhook, "journal", "export", "--journal-file", file + ".absent"});
+    BOOST_TEST(missing.exit_code == 2);
+    BOOST_TEST(missing.err.find("no such file") != std::string::npos, missing.err);
+    for (const auto& path : {file, export_path, broken})
+        std::remove(path.c_str());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
     int status = aqhook::exit_ok;
     for (const auto add : {aqhook::add_serve_command, aqhook::add_render_command, aqhook::add_send_command,
                            aqhook::add_replay_command, aqhook::add_apply_command, aqhook::add_sign_command,
-                           aqhook::add_verify_command}) {
+                           aqhook::add_verify_command, aqhook::add_journal_command}) {
         // CLI11 runs the chosen subcommand's callback once the whole command line has parsed.
         auto run = add(program);
         program.get_subcommands({}).back()->callback([&status, run = std::move(run)] { status = run(); });

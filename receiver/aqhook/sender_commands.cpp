@@ -1,13 +1,19 @@
-// aqhook send, replay and apply: All Quiet's side of a delivery, to test any receiver locally.
+// aqhook send, replay, apply and journal replay: All Quiet's side of a delivery, to test any
+// receiver locally.
 #include "commands.hpp"
 #include "inputs.hpp"
+#include "journal.hpp"
 
 #include <allquiet/webhook/delivery.hpp>
 #include <allquiet/webhook/forwarding.hpp>
 #include <allquiet/webhook/request_rendering.hpp>
 
+#include <allquiet/webhook/detail/json_io.hpp>
+
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+#include <array>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -27,8 +33,8 @@ struct delivery_settings {
     std::optional<std::string> ca_file;
     bool insecure = false;
 
-    void declare(CLI::App& command) {
-        command.add_option("--url", url, "send here instead of the template's url")->type_name("URL");
+    void declare(CLI::App& command, const std::string& url_help = "send here instead of the template's url") {
+        command.add_option("--url", url, url_help)->type_name("URL");
         command.add_option("--signing-method", signing_method, "sign with this method (needs --secret)")
             ->check(CLI::IsMember({"allquiet", "aws"}))
             ->type_name("allquiet|aws");
@@ -207,6 +213,101 @@ int apply(const apply_options& given) {
     return exit_ok;
 }
 
+struct journal_replay_options {
+    std::string file;
+    delivery_settings delivery;
+    bool as_recorded = false;
+};
+
+/// The longest line of an NDJSON export read: an entry whose body is up to about 190 MiB (in
+/// base64) fits, and a file without end (/dev/zero) is refused.
+constexpr std::size_t max_export_line = std::size_t(256) << 20;
+
+/// The lines of an NDJSON export, each one read as a journal entry; throws usage_error naming the
+/// line that is not one.
+std::vector<aq::journal_entry> read_export(const std::string& path) {
+    std::ifstream file;
+    if (path != "-") file.open(path, std::ios::binary);
+    std::istream& in = path == "-" ? std::cin : file;
+    if (!in) throw usage_error("--file: cannot read " + path);
+    std::vector<aq::journal_entry> entries;
+    std::string line;
+    std::array<char, 64 * 1024> buffer;
+    std::size_t number = 0;
+    auto read_entry = [&] {
+        ++number;
+        if (line.empty()) return;
+        auto json = aq::detail::parse_json_text(line);
+        auto entry = json ? entry_from_json(*json) : aq::result<aq::journal_entry>(json.error());
+        if (!entry)
+            throw usage_error("--file: " + path + ": line " + std::to_string(number) +
+                              " is not a journal entry: " + entry.error().message());
+        entries.push_back(std::move(*entry));
+        line.clear();
+    };
+    while (in.read(buffer.data(), buffer.size()) || in.gcount() > 0) {
+        std::string_view piece(buffer.data(), static_cast<std::size_t>(in.gcount()));
+        for (auto end = piece.find('\n'); end != std::string_view::npos; end = piece.find('\n')) {
+            line += piece.substr(0, end);
+            read_entry();
+            piece.remove_prefix(end + 1);
+        }
+        line += piece;
+        if (line.size() > max_export_line)
+            throw usage_error("--file: " + path + ": line " + std::to_string(number + 1) +
+                              " is longer than " + std::to_string(max_export_line >> 20) + " MiB");
+    }
+    read_entry();
+    return entries;
+}
+
+/// Headers a replay never sends as recorded: the sender writes the framing and the connection's
+/// own, and signs afresh unless asked to send the recorded signature.
+bool replayed(const aq::header_field& header, bool with_signature) {
+    constexpr std::array<std::string_view, 10> connection_fields{
+        "host", "content-length", "transfer-encoding", "connection", "keep-alive",
+        "te",   "trailer",        "upgrade",           "expect",     "proxy-connection"};
+    auto is = [&](std::string_view name) { return aq::detail::iequals(header.name, name); };
+    if (std::any_of(connection_fields.begin(), connection_fields.end(), is)) return false;
+    if (with_signature) return true;
+    for (const auto method : {aq::signing_method::allquiet, aq::signing_method::aws})
+        if (is(aq::signature_header_name(method)) || is(aq::timestamp_header_name(method))) return false;
+    return true;
+}
+
+/// The recorded delivery as a request to `base_url` followed by its path and query.
+aq::request_description replayed_request(const aq::journal_entry& entry, std::string_view base_url,
+                                         bool with_signature) {
+    aq::request_description out;
+    out.method = entry.method;
+    out.url = std::string(base_url.substr(0, base_url.find_last_not_of('/') + 1)) + entry.target;
+    for (const auto& header : entry.headers)
+        if (replayed(header, with_signature)) out.headers.push_back(header);
+    if (!entry.body.empty()) {
+        out.body.kind = aq::body_kind::text;
+        out.body.text = entry.body;
+    }
+    return out;
+}
+
+int replay_journal(const journal_replay_options& given) {
+    if (given.as_recorded == given.delivery.signing_method.has_value())
+        throw usage_error("replay re-signs (--signing-method with --secret or --secret-file) or sends the "
+                          "recorded signatures (--as-recorded): one of the two");
+    const auto options = given.delivery.options();
+    if (const auto parsed = aq::parse_http_url(*given.delivery.url); !parsed)
+        throw usage_error("--url: " + parsed.error().message());
+    bool all_succeeded = true;
+    for (const auto& entry : read_export(given.file)) {
+        const auto description = replayed_request(entry, *given.delivery.url, given.as_recorded);
+        const auto sent = aq::deliver(description, options);
+        all_succeeded = all_succeeded && sent.succeeded();
+        std::cout << "#" << entry.id << " " << description.method << " " << description.url << " -> "
+                  << status_line(sent) << "\n";
+    }
+    return all_succeeded ? exit_ok : exit_check_failed;
+}
+
 /// The exit code of send and replay for what they could not start with.
 const std::string bad_input_exit_code =
     "  2  bad usage or bad input: options, template, incident, a file that cannot be read or is\n"
@@ -262,6 +363,31 @@ command_runner add_replay_command(CLI::App& program) {
         ->required();
     options->delivery.declare(command);
     return [options] { return replay(*options); };
+}
+
+command_runner add_journal_replay_command(CLI::App& journal) {
+    auto& command = add_command(
+        journal, "replay", "send the deliveries of an NDJSON export again",
+        "Sends each delivery of an NDJSON export (aqhook journal export, or GET\n"
+        "/_aqhook/requests?format=ndjson), oldest first, to --url followed by the delivery's path and\n"
+        "query: its method, headers and exact body. Signed afresh with --signing-method and\n"
+        "--secret (a timestamp of now), or with --as-recorded as recorded, signature headers\n"
+        "included. Host, Content-Length and the connection's headers are the sender's own.\n"
+        "Prints a line per delivery: its journal id, method, URL and answer.\n"
+        "Exit codes:\n"
+        "  0  every delivery got a 2xx answer\n"
+        "  1  some delivery got another answer or none (a transport error, a method or header the\n"
+        "     sender refuses)\n"
+        "  2  bad usage, or a file that cannot be read or has a line that is not a journal entry");
+    auto options = std::make_shared<journal_replay_options>();
+    command.add_option("--file", options->file, "the NDJSON export ('-' for standard input)")
+        ->type_name("FILE")
+        ->required();
+    options->delivery.declare(command, "the receiver's URL; each delivery's path and query are appended");
+    command.get_option("--url")->required();
+    command.add_flag("--as-recorded", options->as_recorded,
+                     "send the recorded signature and timestamp headers instead of signing afresh");
+    return [options] { return replay_journal(*options); };
 }
 
 command_runner add_apply_command(CLI::App& program) {
