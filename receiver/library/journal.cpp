@@ -243,8 +243,7 @@ journal::journal(journal_limits limits, std::unique_ptr<journal_file> file)
         keep(std::make_shared<const aq::journal_entry>(std::move(entry)), dropped);
         dropped.clear();
     });
-    if (!entries_.empty()) file_->drop_below(entries_.front().entry->id);
-    file_->start();
+    file_->start(entries_.empty() ? next_id_ : entries_.front().entry->id);
 }
 
 journal::~journal() = default;

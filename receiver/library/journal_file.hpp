@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -18,6 +19,7 @@
 #include <vector>
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace aqhook {
 
@@ -48,8 +50,9 @@ class journal_file {
     /// Before `start`. Throws `journal_file_error` for a row that is not an entry.
     std::uint64_t read(const std::function<void(aq::journal_entry)>& each);
 
-    /// Starts the writer thread.
-    void start();
+    /// Deletes the entries below `keep_from` (those the journal's limits leave out), then starts
+    /// the writer thread. Throws `journal_file_error`.
+    void start(std::uint64_t keep_from);
 
     // The changes, queued for the writer in the journal's order (the journal calls them under its
     // lock: they only queue).
@@ -77,6 +80,13 @@ class journal_file {
     bool check_schema();
     void execute(const std::string& sql);
 
+    /// The statements the writer runs, prepared once.
+    struct statements {
+        explicit statements(sqlite3* db);
+        using statement = std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>;
+        statement begin, commit, insert, replace, drop_below, clear, next_id;
+    };
+
     void queue(change next);
     void write_loop();
     /// Of `batch`, what no later change in it makes void: an entry that a later drop or clear
@@ -87,6 +97,7 @@ class journal_file {
 
     const std::string path_;
     sqlite3* db_ = nullptr;
+    std::unique_ptr<statements> statements_; // from `start`
     std::mutex mutex_;
     std::condition_variable queued_;
     std::vector<change> queue_;
