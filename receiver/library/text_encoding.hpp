@@ -77,19 +77,24 @@ inline std::string valid_utf8_prefix(std::string_view text, std::size_t limit) {
     return valid + "...";
 }
 
+/// Runs OpenSSL's EVP_EncodeBlock or EVP_DecodeBlock over `in` into `out`, in pieces of `piece`
+/// bytes (a whole number of base64 groups): they take an int length. Returns the bytes written.
+inline std::size_t base64_in_pieces(int (*block)(unsigned char*, const unsigned char*, int), std::string_view in,
+                                    std::size_t piece, char* out) {
+    std::size_t written = 0;
+    for (std::size_t from = 0; from < in.size(); from += piece) {
+        const auto part = in.substr(from, piece);
+        written += static_cast<std::size_t>(block(reinterpret_cast<unsigned char*>(out + written),
+                                                  reinterpret_cast<const unsigned char*>(part.data()),
+                                                  static_cast<int>(part.size())));
+    }
+    return written;
+}
+
 /// Standard, padded base64 (RFC 4648 §4).
 inline std::string base64(std::string_view bytes) {
     std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0'); // EVP_EncodeBlock adds a NUL
-    // In pieces: EVP_EncodeBlock takes an int length.
-    constexpr std::size_t piece = 3 * (1 << 20);
-    std::size_t written = 0;
-    for (std::size_t from = 0; from < bytes.size(); from += piece) {
-        const auto part = bytes.substr(from, piece);
-        written += static_cast<std::size_t>(EVP_EncodeBlock(
-            reinterpret_cast<unsigned char*>(out.data() + written),
-            reinterpret_cast<const unsigned char*>(part.data()), static_cast<int>(part.size())));
-    }
-    out.resize(written);
+    out.resize(base64_in_pieces(EVP_EncodeBlock, bytes, 3 << 20, out.data()));
     return out;
 }
 
@@ -102,16 +107,8 @@ inline std::optional<std::string> from_base64(std::string_view text) {
         std::string_view::npos)
         return std::nullopt;
     std::string out(text.size() / 4 * 3, '\0');
-    // In pieces of whole groups: EVP_DecodeBlock takes an int length.
-    constexpr std::size_t piece = 4 * (1 << 20);
-    std::size_t written = 0;
-    for (std::size_t from = 0; from < text.size(); from += piece) {
-        const auto part = text.substr(from, piece);
-        written += static_cast<std::size_t>(EVP_DecodeBlock(
-            reinterpret_cast<unsigned char*>(out.data() + written),
-            reinterpret_cast<const unsigned char*>(part.data()), static_cast<int>(part.size())));
-    }
-    out.resize(written - padding); // EVP_DecodeBlock counts the padding as zero bytes
+    // EVP_DecodeBlock counts the padding as zero bytes
+    out.resize(base64_in_pieces(EVP_DecodeBlock, text, 4 << 20, out.data()) - padding);
     return out;
 }
 
