@@ -12,12 +12,12 @@
 
 namespace allquiet::webhook {
 
-boost::json::value to_json(const journal_entry& entry) {
+boost::json::value to_json(const journal_entry& entry, boost::json::storage_ptr storage) {
     namespace json = boost::json;
     using aqhook::valid_utf8;
     // Header names are written in lower case; repeated headers are joined with ", ".
-    auto headers_object = [](const std::vector<header_field>& headers) {
-        json::object out;
+    auto headers_object = [&](const std::vector<header_field>& headers) {
+        json::object out(storage);
         for (const auto& h : headers) {
             std::string name = valid_utf8(h.name);
             for (auto& c : name)
@@ -35,40 +35,45 @@ boost::json::value to_json(const journal_entry& entry) {
     // A receiver without secrets checks nothing: that is no reason to show.
     const auto& verified = entry.verification;
     const bool reason = verified.error && verified.error != error::no_secret;
-    json::object verification{
-        {"status", to_string(verified.status())},
-        {"method", verified.method ? json::value(to_string(*verified.method)) : json::value()},
-        {"error", reason ? json::value(verified.error.message()) : json::value()}};
-    json::object response{{"status", entry.response.status.value_or(0)},
-                          {"headers", headers_object(entry.response.headers)},
-                          {"body", valid_utf8(entry.response.body)},
-                          {"fault", entry.response.fault ? json::value(to_string(*entry.response.fault))
-                                                         : json::value()},
-                          {"delayMs", entry.response.delay.count()},
-                          {"notSent", optional_string(entry.response.not_sent)}};
-    json::value forward;
+    json::object verification(
+        {{"status", to_string(verified.status())},
+         {"method", verified.method ? json::value(to_string(*verified.method)) : json::value()},
+         {"error", reason ? json::value(verified.error.message()) : json::value()}},
+        storage);
+    json::object response({{"status", entry.response.status.value_or(0)},
+                           {"headers", headers_object(entry.response.headers)},
+                           {"body", valid_utf8(entry.response.body)},
+                           {"fault", entry.response.fault ? json::value(to_string(*entry.response.fault))
+                                                          : json::value()},
+                           {"delayMs", entry.response.delay.count()},
+                           {"notSent", optional_string(entry.response.not_sent)}},
+                          storage);
+    json::value forward(storage);
     if (const auto& leg = entry.forward)
-        forward = json::object{{"url", valid_utf8(leg->url)},
-                               {"requestHeaders", headers_object(leg->request_headers)},
-                               {"status", leg->status ? json::value(*leg->status) : json::value()},
-                               {"headers", headers_object(leg->headers)},
-                               {"body", valid_utf8(leg->body)},
-                               {"durationUs", leg->duration.count()},
-                               {"error", optional_string(leg->error)}};
+        forward = json::object({{"url", valid_utf8(leg->url)},
+                                {"requestHeaders", headers_object(leg->request_headers)},
+                                {"status", leg->status ? json::value(*leg->status) : json::value()},
+                                {"headers", headers_object(leg->headers)},
+                                {"body", valid_utf8(leg->body)},
+                                {"durationUs", leg->duration.count()},
+                                {"error", optional_string(leg->error)}},
+                               storage);
     // A body that is not UTF-8 text is given in base64, so that its exact bytes can be recovered.
     const bool text_body = aqhook::is_valid_utf8(entry.body);
-    return json::object{{"id", std::to_string(entry.id)},
-                        {"receivedAt", entry.received_at.text()},
-                        {"remoteAddress", valid_utf8(entry.remote_address)},
-                        {"method", valid_utf8(entry.method)},
-                        {"target", valid_utf8(entry.target)},
-                        {"headers", headers_object(entry.headers)},
-                        {"body", text_body ? entry.body : aqhook::base64(entry.body)},
-                        {"bodyEncoding", text_body ? "utf-8" : "base64"},
-                        {"verification", std::move(verification)},
-                        {"rule", optional_string(entry.rule)},
-                        {"response", std::move(response)},
-                        {"forward", std::move(forward)}};
+    return json::object({{"id", std::to_string(entry.id)},
+                         {"receivedAt", entry.received_at.text()},
+                         {"remoteAddress", valid_utf8(entry.remote_address)},
+                         {"method", valid_utf8(entry.method)},
+                         {"target", valid_utf8(entry.target)},
+                         {"headers", headers_object(entry.headers)},
+                         {"body", text_body ? json::value(json::string_view(entry.body), storage)
+                                            : json::value(aqhook::base64(entry.body), storage)},
+                         {"bodyEncoding", text_body ? "utf-8" : "base64"},
+                         {"verification", std::move(verification)},
+                         {"rule", optional_string(entry.rule)},
+                         {"response", std::move(response)},
+                         {"forward", std::move(forward)}},
+                        storage);
 }
 
 } // namespace allquiet::webhook

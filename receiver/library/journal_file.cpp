@@ -2,6 +2,7 @@
 
 #include <allquiet/webhook/detail/json_io.hpp>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <sqlite3.h>
@@ -144,8 +145,8 @@ void journal_file::open() {
             !step(db_, wal) || text_column(wal.get(), 0) != "wal")
             refuse("SQLite cannot keep it in WAL mode");
         execute("PRAGMA synchronous=NORMAL");
-        // A dropped entry's bytes are overwritten in the database, not left in its free pages.
-        execute("PRAGMA secure_delete=ON");
+        // A dropped entry's bytes are overwritten in the pages the deletion writes anyway.
+        execute("PRAGMA secure_delete=FAST");
         // Takes the write lock now, and keeps it.
         execute("BEGIN IMMEDIATE");
         if (fresh)
@@ -348,7 +349,11 @@ std::string journal_file::commit(const std::vector<change>& batch, std::uint64_t
             check(db_, sqlite3_bind_int64(s.get(), 1, static_cast<sqlite3_int64>(id)));
         std::string text;
         if (entry) {
-            text = boost::json::serialize(aq::to_json(*entry));
+            // What the entry's JSON holds lives only while it is serialized: an arena that starts
+            // on the stack holds it.
+            unsigned char arena_start[16 * 1024];
+            boost::json::monotonic_resource arena(arena_start, sizeof arena_start);
+            text = boost::json::serialize(aq::to_json(*entry, &arena));
             check(db_,
                   sqlite3_bind_text(s.get(), 2, text.data(), static_cast<int>(text.size()), SQLITE_STATIC));
         }

@@ -5,6 +5,8 @@
 #include <openssl/evp.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,8 +40,20 @@ inline std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
     return length;
 }
 
+/// Where the run of ASCII bytes that starts at `text[i]` ends, read eight bytes at a time: most
+/// text is ASCII, and bodies are long.
+inline std::size_t ascii_run_end(std::string_view text, std::size_t i) {
+    for (std::uint64_t word; i + sizeof word <= text.size(); i += sizeof word) {
+        std::memcpy(&word, text.data() + i, sizeof word);
+        if (word & 0x8080808080808080u) break;
+    }
+    while (i < text.size() && static_cast<unsigned char>(text[i]) < 0x80)
+        ++i;
+    return i;
+}
+
 inline bool is_valid_utf8(std::string_view text) {
-    for (std::size_t i = 0; i < text.size();) {
+    for (std::size_t i = ascii_run_end(text, 0); i < text.size(); i = ascii_run_end(text, i)) {
         const std::size_t length = utf8_sequence_length(text, i);
         if (length == 0) return false;
         i += length;
@@ -52,6 +66,9 @@ inline std::string valid_utf8(std::string_view text) {
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {
+        const std::size_t ascii_end = ascii_run_end(text, i);
+        out.append(text.substr(i, ascii_end - i));
+        if ((i = ascii_end) == text.size()) break;
         const std::size_t length = utf8_sequence_length(text, i);
         if (length == 0) {
             out += "\xEF\xBF\xBD";

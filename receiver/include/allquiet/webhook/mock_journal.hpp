@@ -84,7 +84,7 @@ struct journal_entry {
     result<webhook::incident> incident() const { return parse_incident(body); }
 };
 
-/// The journal entry in the admin API's shape (`GET /_aqhook/requests`).
-boost::json::value to_json(const journal_entry& entry);
+/// The journal entry in the admin API's shape (`GET /_aqhook/requests`), its memory from `storage`.
+boost::json::value to_json(const journal_entry& entry, boost::json::storage_ptr storage = {});
 
 } // namespace allquiet::webhook
