@@ -11,6 +11,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <mutex>
+
 namespace aqhook {
 
 namespace json = boost::json;
@@ -34,50 +36,69 @@ namespace {
 /// A delivery's answer held until its journal entry is in the journal file, then for what is left
 /// of its delay: an answered delivery is never lost, even if the process is killed. Cancelled
 /// (the server stops, the client is gone), it answers as soon as the entry is committed.
-class committed_answer final : public pending_response,
-                               public std::enable_shared_from_this<committed_answer> {
+class committed_answer final : public pending_response, public std::enable_shared_from_this<committed_answer> {
   public:
     committed_answer(aqhook::journal& journal, std::uint64_t id, send_response answer)
         : journal_(journal), id_(id), answer_(std::move(answer)),
           due_(std::chrono::steady_clock::now() + answer_.delay) {}
 
-    // Everything but the journal's callback runs on the connection's executor; that callback
-    // posts there first, and until then counts as the executor's work.
+    // The journal's callback runs on the journal file's writer thread, and answers from there
+    // when no delay is left (`ready` may be called from any thread); the rest runs on the
+    // connection's executor, whose work the callback counts until it runs.
     void start(const pending_context& where, std::function<void(response_ptr)> ready) override {
-        ready_ = std::move(ready);
-        delay_.emplace(where.connection);
-        journal_.when_committed(
-            id_, [self = shared_from_this(),
-                  connection = boost::asio::prefer(where.connection,
-                                                   boost::asio::execution::outstanding_work.tracked)] {
-                boost::asio::post(connection, [self] { self->committed(); });
-            });
+        {
+            std::lock_guard lock(mutex_);
+            ready_ = std::move(ready);
+            connection_ = where.connection;
+        }
+        journal_.when_committed(id_, [self = shared_from_this(),
+                                      busy = boost::asio::prefer(where.connection,
+                                                                 boost::asio::execution::outstanding_work.tracked)] {
+            self->committed();
+        });
     }
 
     void cancel() override {
+        std::unique_lock lock(mutex_);
         cancelled_ = true;
-        if (committed_) answer();
+        if (delay_)
+            delay_->cancel(); // its handler answers
+        else if (committed_)
+            answer(lock);
     }
 
   private:
     void committed() {
+        std::unique_lock lock(mutex_);
         committed_ = true;
-        if (cancelled_ || std::chrono::steady_clock::now() >= due_) return answer();
-        delay_->expires_at(due_);
-        delay_->async_wait([self = shared_from_this()](boost::system::error_code) { self->answer(); });
+        if (cancelled_ || std::chrono::steady_clock::now() >= due_) return answer(lock);
+        boost::asio::post(connection_, [self = shared_from_this()] { self->wait_out_delay(); });
     }
 
-    void answer() {
+    void wait_out_delay() {
+        std::unique_lock lock(mutex_);
+        if (cancelled_) return answer(lock);
+        delay_.emplace(connection_, due_);
+        delay_->async_wait([self = shared_from_this()](boost::system::error_code) {
+            std::unique_lock lock(self->mutex_);
+            self->answer(lock);
+        });
+    }
+
+    void answer(std::unique_lock<std::mutex>& lock) {
         if (!ready_) return; // answered already
-        delay_->cancel();
-        std::exchange(ready_, nullptr)(answer_.response);
+        auto ready = std::exchange(ready_, nullptr);
+        lock.unlock();
+        ready(answer_.response);
     }
 
     aqhook::journal& journal_;
-    std::uint64_t id_;
-    send_response answer_;
-    std::chrono::steady_clock::time_point due_;
+    const std::uint64_t id_;
+    const send_response answer_;
+    const std::chrono::steady_clock::time_point due_;
+    std::mutex mutex_; // the writer thread's callback and the connection's executor meet here
     std::function<void(response_ptr)> ready_;
+    boost::asio::any_io_executor connection_;
     std::optional<boost::asio::steady_timer> delay_;
     bool committed_ = false, cancelled_ = false;
 };
