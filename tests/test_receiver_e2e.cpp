@@ -553,4 +553,29 @@ BOOST_AUTO_TEST_CASE(an_in_process_receiver_keeps_its_journal_in_a_file) {
     std::remove(path.c_str());
 }
 
+// A forwarded delivery is answered once its entry, the target's answer in it, is in the file.
+BOOST_AUTO_TEST_CASE(a_forwarded_delivery_is_kept_with_its_targets_answer) {
+    const auto path = test_support::temp_dir() + "/forwarded.journal";
+    std::remove(path.c_str());
+    aq::mock_receiver target(R"({"default": {"status": 202, "body": "taken"}})");
+    aq::mock_receiver_options options;
+    options.journal_file = path;
+    options.forward_to = target.url() + "/hook";
+    {
+        aq::mock_receiver forwarder("{}", options);
+        const auto answer = http_send(forwarder.port(), make_request(http::verb::post, "/hooks/aq", "body"));
+        BOOST_TEST(answer.response.result_int() == 202u);
+    }
+    aq::mock_receiver again("{}", options);
+    const auto kept = again.journal();
+    BOOST_TEST_REQUIRE(kept.size() == 1u);
+    BOOST_TEST_REQUIRE(kept[0].forward.has_value());
+    BOOST_TEST(kept[0].forward->status.value_or(0) == 202u);
+    BOOST_TEST(kept[0].forward->body == "taken");
+    BOOST_TEST(kept[0].forward->url == target.url() + "/hook");
+    BOOST_TEST(kept[0].response.status.value_or(0) == 202u);
+    again.stop();
+    std::remove(path.c_str());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1128,7 +1128,7 @@ BOOST_AUTO_TEST_CASE(with_a_journal_file_an_answer_waits_for_its_commit) {
             .pending->start({executor, executor}, [&](aqhook::response_ptr r) {
                 answer = std::move(r);
                 // Called at once when the entry is committed already.
-                f.state.journal().when_committed(result.journal_id,
+                f.state.journal().when_written(
                                                  [committed_first] { *committed_first = true; });
             });
         io.run();

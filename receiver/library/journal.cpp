@@ -284,9 +284,9 @@ std::uint64_t journal::append(aq::journal_entry entry) {
     return id;
 }
 
-void journal::when_committed(std::uint64_t id, std::function<void()> committed) {
-    if (!file_) return committed();
-    file_->when_committed(id, std::move(committed));
+void journal::when_written(std::function<void()> written) {
+    if (!file_) return written();
+    file_->when_written(std::move(written));
 }
 
 std::size_t journal::lower_bound(std::uint64_t id) const {

@@ -64,9 +64,9 @@ class journal {
     /// Whether a journal file keeps the entries (`--journal-file`).
     bool durable() const { return file_ != nullptr; }
 
-    /// Calls `committed` once entry `id` is in the journal file (or was dropped before it got
-    /// there), from the file's writer thread or at once; at once without a file.
-    void when_committed(std::uint64_t id, std::function<void()> committed);
+    /// Calls `written` once every change made to the journal so far is in the journal file, from
+    /// the file's writer thread or at once; at once without a file.
+    void when_written(std::function<void()> written);
 
     /// Stores an entry under the next id and returns the id.
     std::uint64_t append(aq::journal_entry entry);

@@ -272,20 +272,21 @@ void journal_file::queue(change next) {
     {
         std::lock_guard lock(mutex_);
         if (next.what == change::kind::insert) last_inserted_ = next.id;
+        ++queued_count_;
         queue_.push_back(std::move(next));
     }
     queued_.notify_one();
 }
 
-void journal_file::when_committed(std::uint64_t id, std::function<void()> committed) {
+void journal_file::when_written(std::function<void()> written) {
     {
         std::lock_guard lock(mutex_);
-        if (id > committed_through_) {
-            waiting_.emplace(id, std::move(committed));
+        if (queued_count_ > written_count_) {
+            waiting_.emplace(queued_count_, std::move(written));
             return;
         }
     }
-    committed();
+    written();
 }
 
 void journal_file::compact(std::vector<change>& batch) {
@@ -315,6 +316,7 @@ void journal_file::write_loop() {
         std::move(queue_.begin(), queue_.end(), std::back_inserter(batch));
         queue_.clear();
         const auto through = last_inserted_;
+        const auto taken = queued_count_;
         lock.unlock();
         compact(batch);
         const auto problem = commit(batch, through);
@@ -329,9 +331,9 @@ void journal_file::write_loop() {
         if (std::exchange(failing, false)) report({{"event", "journal file written again"}, {"file", path_}});
         loaded = !queue_.empty();
         batch.clear();
-        committed_through_ = through;
+        written_count_ = taken;
         std::vector<std::function<void()>> answered;
-        const auto end = waiting_.upper_bound(through);
+        const auto end = waiting_.upper_bound(taken);
         for (auto it = waiting_.begin(); it != end; ++it)
             answered.push_back(std::move(it->second));
         waiting_.erase(waiting_.begin(), end);

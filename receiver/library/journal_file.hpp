@@ -2,7 +2,7 @@
 // The journal in memory stays the index every reader reads; this file is written through by one
 // writer thread, which commits what has queued up since its last commit in one transaction (group
 // commit), and read into memory at start. A delivery's answer waits for its entry's commit
-// (`when_committed`), so every answered delivery is in the file even if the process is killed.
+// (`when_written`), so every answered delivery is in the file even if the process is killed.
 #pragma once
 
 #include "journal.hpp"
@@ -62,9 +62,9 @@ class journal_file {
     void drop_below(std::uint64_t id);
     void clear();
 
-    /// Calls `committed` once entry `id` is committed (or was dropped before it could be), from
-    /// the writer thread, or at once when it is already.
-    void when_committed(std::uint64_t id, std::function<void()> committed);
+    /// Calls `written` once every change queued so far is committed (or made void by a later
+    /// one), from the writer thread, or at once when it is already.
+    void when_written(std::function<void()> written);
 
   private:
     struct change {
@@ -101,9 +101,10 @@ class journal_file {
     std::mutex mutex_;
     std::condition_variable queued_;
     std::vector<change> queue_;
-    std::uint64_t last_inserted_ = 0;     // the id of the newest entry queued
-    std::uint64_t committed_through_ = 0; // every entry up to this id is committed or dropped
-    std::multimap<std::uint64_t, std::function<void()>> waiting_; // id -> committed
+    std::uint64_t last_inserted_ = 0;                             // the id of the newest entry queued
+    std::uint64_t queued_count_ = 0;                              // the changes queued since the start
+    std::uint64_t written_count_ = 0;                             // of them, those committed
+    std::multimap<std::uint64_t, std::function<void()>> waiting_; // queued_count_ then -> written
     bool stopping_ = false;
     std::thread writer_;
 };

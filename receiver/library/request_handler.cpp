@@ -38,8 +38,8 @@ namespace {
 /// (the server stops, the client is gone), it answers as soon as the entry is committed.
 class committed_answer final : public pending_response, public std::enable_shared_from_this<committed_answer> {
   public:
-    committed_answer(aqhook::journal& journal, std::uint64_t id, send_response answer)
-        : journal_(journal), id_(id), answer_(std::move(answer)),
+    committed_answer(aqhook::journal& journal, send_response answer)
+        : journal_(journal), answer_(std::move(answer)),
           due_(std::chrono::steady_clock::now() + answer_.delay) {}
 
     // The journal's callback runs on the journal file's writer thread, and answers from there
@@ -51,7 +51,7 @@ class committed_answer final : public pending_response, public std::enable_share
             ready_ = std::move(ready);
             connection_ = where.connection;
         }
-        journal_.when_committed(id_, [self = shared_from_this(),
+        journal_.when_written([self = shared_from_this(),
                                       busy = boost::asio::prefer(where.connection,
                                                                  boost::asio::execution::outstanding_work.tracked)] {
             self->committed();
@@ -93,7 +93,6 @@ class committed_answer final : public pending_response, public std::enable_share
     }
 
     aqhook::journal& journal_;
-    const std::uint64_t id_;
     const send_response answer_;
     const std::chrono::steady_clock::time_point due_;
     std::mutex mutex_; // the writer thread's callback and the connection's executor meet here
@@ -103,14 +102,39 @@ class committed_answer final : public pending_response, public std::enable_share
     bool committed_ = false, cancelled_ = false;
 };
 
+/// A forwarded delivery's answer, the target's, held until its entry, the target's answer in it, is
+/// in the journal file.
+class written_first final : public pending_response {
+  public:
+    written_first(aqhook::journal& journal, std::shared_ptr<pending_response> relay)
+        : journal_(journal), relay_(std::move(relay)) {}
+
+    void start(const pending_context& where, std::function<void(response_ptr)> ready) override {
+        relay_->start(where, [&journal = journal_, ready = std::move(ready),
+                              busy = boost::asio::prefer(where.connection,
+                                                         boost::asio::execution::outstanding_work.tracked)](
+                                 response_ptr answer) {
+            journal.when_written([ready, busy, answer = std::move(answer)] { ready(answer); });
+        });
+    }
+
+    void cancel() override { relay_->cancel(); }
+
+  private:
+    aqhook::journal& journal_;
+    std::shared_ptr<pending_response> relay_;
+};
+
 } // namespace
 
 handler_result handle_request(receiver_state& state, http_request& request, std::string source) {
     if (is_admin_target(request.target())) return handle_admin(state, request);
     auto result = answer_delivery(state, request, std::move(source));
-    if (auto* answer = std::get_if<send_response>(&result.decision); answer && state.journal().durable())
-        result.decision = await_response{
-            std::make_shared<committed_answer>(state.journal(), result.journal_id, std::move(*answer))};
+    if (!state.journal().durable()) return result;
+    if (auto* answer = std::get_if<send_response>(&result.decision))
+        result.decision = await_response{std::make_shared<committed_answer>(state.journal(), std::move(*answer))};
+    else if (auto* later = std::get_if<await_response>(&result.decision))
+        later->pending = std::make_shared<written_first>(state.journal(), std::move(later->pending));
     return result;
 }
 
