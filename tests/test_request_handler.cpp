@@ -1116,10 +1116,10 @@ BOOST_AUTO_TEST_CASE(with_a_journal_file_an_answer_waits_for_its_commit) {
     fixture f(R"({"rules": [{"match": {"path": "/slow"}, "respond": {"status": 202, "delayMs": 200}}]})",
               settings);
     for (const std::string target : {"/now", "/slow"}) {
+        boost::asio::io_context io; // outlives the pending answer, whose timer is bound to it
         auto request = delivery(target, "x");
         const auto result = handle_request(f.state, request, "127.0.0.1");
         BOOST_TEST_REQUIRE(std::holds_alternative<aqhook::await_response>(result.decision));
-        boost::asio::io_context io;
         const boost::asio::any_io_executor executor = io.get_executor();
         aqhook::response_ptr answer;
         const auto committed_first = std::make_shared<bool>(false);
